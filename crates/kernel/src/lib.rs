@@ -1,0 +1,14 @@
+//! The kernel every area builds on: the database handle for both backends, the shared
+//! error type, civil time in Asia/Shanghai, geometry, masking of personal data, paging
+//! and the audit trail.
+
+pub mod audit;
+pub mod db;
+pub mod error;
+pub mod geo;
+pub mod mask;
+pub mod paging;
+pub mod time;
+
+pub use db::{Backend, Db, Tx};
+pub use error::{Error, FieldError, Result};

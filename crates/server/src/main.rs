@@ -1,0 +1,148 @@
+//! `civicgrid`: the one binary. See `civicgrid --help`.
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use server::{Application, Config};
+
+#[derive(Parser)]
+#[command(name = "civicgrid", version, about = "城市社区下沉工作平台")]
+struct Cli {
+    /// Database: sqlite://path (created when missing) or postgres://user@host/db.
+    #[arg(
+        long,
+        env = "CIVICGRID_DATABASE_URL",
+        default_value = "sqlite://data/civicgrid.db",
+        global = true
+    )]
+    database_url: String,
+    /// Address to listen on.
+    #[arg(
+        long,
+        env = "CIVICGRID_BIND",
+        default_value = "127.0.0.1:8080",
+        global = true
+    )]
+    bind: String,
+    /// Mark cookies Secure (set when serving behind TLS).
+    #[arg(
+        long,
+        env = "CIVICGRID_SECURE_COOKIES",
+        default_value_t = false,
+        global = true
+    )]
+    secure_cookies: bool,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve pages, API and jobs (the default).
+    Serve,
+    /// Like serve, but first fill an empty database with the demo city and print its logins.
+    Demo {
+        /// Password of every demo account (random when not set).
+        #[arg(long, env = "CIVICGRID_DEMO_PASSWORD")]
+        demo_password: Option<String>,
+    },
+    /// Apply migrations and exit.
+    Migrate,
+    /// Run the jobs that are due now (retention) and exit.
+    RunJobs,
+    /// Consistent online backup to FILE (SQLite: VACUUM INTO; PostgreSQL: use pg_dump).
+    Backup {
+        /// Where to write the copy.
+        file: String,
+    },
+}
+
+fn config(cli: &Cli) -> Config {
+    Config {
+        database_url: cli.database_url.clone(),
+        bind: cli.bind.clone(),
+        secure_cookies: cli.secure_cookies,
+        run_jobs: true,
+    }
+}
+
+fn random_password() -> String {
+    use rand::Rng;
+    const CHARS: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ";
+    let mut rng = rand::rng();
+    let letters: String = (0..8)
+        .map(|_| CHARS[rng.random_range(0..CHARS.len())] as char)
+        .collect();
+    format!("{letters}{}", rng.random_range(1000..9999))
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("CIVICGRID_LOG")
+                .unwrap_or_else(|_| "info,sqlx=warn,tower_http=warn".into()),
+        )
+        .init();
+    let cli = Cli::parse();
+    match &cli.command {
+        None | Some(Command::Serve) => {
+            let app = Application::build(config(&cli)).await?;
+            println!("civicgrid 已启动：http://{}", cli.bind);
+            app.run_until_stopped().await
+        }
+        Some(Command::Demo { demo_password }) => {
+            let app = Application::build(config(&cli)).await?;
+            let password = demo_password.clone().unwrap_or_else(random_password);
+            if server::demo::has_data(app.db()).await? {
+                println!(
+                    "数据库里已有数据，跳过生成演示城市（演示账号的密码是第一次生成时打印的那个）。"
+                );
+            } else {
+                println!("正在生成演示城市（约 2000 名下沉人员），请稍候……");
+                let logins = server::demo::generate(app.db(), server::demo::Scale::DEMO, &password)
+                    .await
+                    .context("generating the demo city")?;
+                println!("\n演示账号（密码都是：{password}）");
+                for l in logins {
+                    println!("  {:<10} {}（{}）", l.login, l.role, l.scope);
+                }
+            }
+            println!("\n打开 http://{} 登录", cli.bind);
+            app.run_until_stopped().await
+        }
+        Some(Command::Migrate) => {
+            let db = kernel::Db::connect(&cli.database_url).await?;
+            db.migrate().await?;
+            println!("迁移完成：{}", server::redact(&cli.database_url));
+            Ok(())
+        }
+        Some(Command::RunJobs) => {
+            let db = kernel::Db::connect(&cli.database_url).await?;
+            db.migrate().await?;
+            server::jobs::run_due(&db).await?;
+            println!("到期的任务已执行");
+            Ok(())
+        }
+        Some(Command::Backup { file }) => {
+            let db = kernel::Db::connect(&cli.database_url).await?;
+            match db.backend() {
+                kernel::Backend::Sqlite => {
+                    sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "VACUUM INTO '{}'",
+                        file.replace('\'', "''")
+                    )))
+                    .execute(db.writer())
+                    .await
+                    .with_context(|| format!("backing up to {file}"))?;
+                    println!("已备份到 {file}");
+                    Ok(())
+                }
+                kernel::Backend::Postgres => {
+                    anyhow::bail!(
+                        "PostgreSQL 请用 pg_dump 备份：pg_dump --format=custom --file={file} <数据库URL>"
+                    )
+                }
+            }
+        }
+    }
+}

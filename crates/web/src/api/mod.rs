@@ -1,0 +1,87 @@
+//! The JSON API under `/api/v1`: the same services as the pages, documented by OpenAPI
+//! (generated from the handlers), answering problem documents on error.
+
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::AppState;
+
+pub mod admin;
+pub mod auth;
+pub mod org;
+pub mod people;
+
+/// Result of an API handler.
+pub type ApiResult<T> = Result<T, crate::error::ApiError>;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "civicgrid API",
+        description = "城市社区“下沉”工作平台接口。认证：先用 POST /api/v1/auth/token 取得令牌，\
+                       之后每个请求带 `Authorization: Bearer <令牌>`。错误以 RFC 9457 问题文档返回。"
+    ),
+    modifiers(&Bearer),
+    tags(
+        (name = "auth", description = "登录、令牌与本人信息"),
+        (name = "org", description = "组织树、派出单位、专长目录"),
+        (name = "people", description = "人员、双报到、账号与角色"),
+        (name = "admin", description = "操作日志、数据保存期限、导入导出")
+    )
+)]
+struct ApiDoc;
+
+struct Bearer;
+
+impl Modify for Bearer {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let c = openapi.components.get_or_insert_with(Default::default);
+        c.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        openapi.security = Some(vec![utoipa::openapi::security::SecurityRequirement::new(
+            "bearer",
+            Vec::<String>::new(),
+        )]);
+    }
+}
+
+/// Every API route with its documentation.
+pub fn router() -> OpenApiRouter<AppState> {
+    let v1 = OpenApiRouter::new()
+        .routes(routes!(auth::create_token, auth::delete_token))
+        .routes(routes!(auth::me))
+        .routes(routes!(auth::update_profile))
+        .routes(routes!(auth::my_record))
+        .routes(routes!(auth::change_password))
+        .routes(routes!(auth::list_tokens, auth::new_token))
+        .routes(routes!(auth::revoke_token))
+        .routes(routes!(org::list_units, org::create_unit))
+        .routes(routes!(org::get_unit, org::update_unit, org::delete_unit))
+        .routes(routes!(org::move_unit))
+        .routes(routes!(org::unit_children))
+        .routes(routes!(org::unit_tree))
+        .routes(routes!(org::unit_people))
+        .routes(routes!(org::list_employers, org::create_employer))
+        .routes(routes!(org::get_employer, org::update_employer))
+        .routes(routes!(org::employer_people))
+        .routes(routes!(org::list_skills, org::create_skill))
+        .routes(routes!(people::list_people, people::create_person))
+        .routes(routes!(people::get_person, people::update_person))
+        .routes(routes!(
+            people::get_account,
+            people::create_account,
+            people::set_account
+        ))
+        .routes(routes!(people::grant_role))
+        .routes(routes!(people::revoke_role))
+        .routes(routes!(admin::audit))
+        .routes(routes!(admin::retention, admin::set_retention))
+        .routes(routes!(admin::template))
+        .routes(routes!(admin::import))
+        .routes(routes!(admin::export));
+    OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1)
+}

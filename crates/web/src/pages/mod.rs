@@ -1,0 +1,314 @@
+//! Server-rendered pages (zh-CN, phone first). Every flow works as plain forms; a form
+//! with errors is shown again with the message beside the field and nothing typed lost.
+
+use askama::Template;
+use axum::Router;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use kernel::{Error, FieldError};
+use org::{Access, Role};
+
+use crate::AppState;
+
+pub mod admin;
+pub mod auth;
+pub mod home;
+pub mod me;
+pub mod org_pages;
+pub mod people;
+
+/// All page routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home::home))
+        .route("/login", get(auth::login_page).post(auth::login))
+        .route("/logout", post(auth::logout))
+        .route(
+            "/account/password",
+            get(auth::password_page).post(auth::change_password),
+        )
+        .route(
+            "/account/tokens",
+            get(auth::tokens_page).post(auth::create_token),
+        )
+        .route("/account/tokens/{id}/revoke", post(auth::revoke_token))
+        .route("/units", get(org_pages::tree))
+        .route(
+            "/units/new",
+            get(org_pages::new_unit_page).post(org_pages::create_unit),
+        )
+        .route("/units/{id}", get(org_pages::unit_page))
+        .route("/units/{id}/edit", post(org_pages::edit_unit))
+        .route("/units/{id}/move", post(org_pages::move_unit))
+        .route("/units/{id}/delete", post(org_pages::delete_unit))
+        .route("/employers", get(org_pages::employers))
+        .route(
+            "/employers/new",
+            get(org_pages::new_employer_page).post(org_pages::create_employer),
+        )
+        .route("/employers/{id}", get(org_pages::employer_page))
+        .route(
+            "/employers/{id}/edit",
+            get(org_pages::edit_employer_page).post(org_pages::edit_employer),
+        )
+        .route(
+            "/skills",
+            get(org_pages::skills).post(org_pages::create_skill),
+        )
+        .route("/people", get(people::list))
+        .route("/people/new", get(people::new_page).post(people::create))
+        .route("/people/{id}", get(people::show))
+        .route(
+            "/people/{id}/edit",
+            get(people::edit_page).post(people::edit),
+        )
+        .route("/people/{id}/account", post(people::create_account))
+        .route(
+            "/people/{id}/account/state",
+            post(people::set_account_state),
+        )
+        .route("/people/{id}/roles", post(people::grant_role))
+        .route(
+            "/people/{id}/roles/{grant}/revoke",
+            post(people::revoke_role),
+        )
+        .route("/me", get(me::me_page))
+        .route("/me/profile", post(me::update_profile))
+        .route("/me/record.json", get(me::download_record))
+        .route("/import", get(admin::import_page))
+        .route("/import/{kind}", post(admin::import))
+        .route("/templates/{kind}", get(admin::template))
+        .route("/export/{kind}", get(admin::export))
+        .route("/admin/audit", get(admin::audit))
+        .route(
+            "/admin/retention",
+            get(admin::retention).post(admin::set_retention),
+        )
+}
+
+/// A menu entry.
+#[derive(Debug, Clone)]
+pub struct NavItem {
+    /// Where it goes.
+    pub href: &'static str,
+    /// What it says.
+    pub label: &'static str,
+    /// Whether it is the current area.
+    pub active: bool,
+}
+
+/// What every framed page shows around its content.
+#[derive(Debug, Clone)]
+pub struct Frame {
+    /// Page title.
+    pub title: String,
+    /// Who is signed in.
+    pub user_name: String,
+    /// CSRF token for forms.
+    pub csrf: String,
+    /// Left menu (PC).
+    pub nav: Vec<NavItem>,
+    /// Bottom tab bar (phone).
+    pub tabs: Vec<NavItem>,
+    /// Breadcrumb of the organisation scope: (href, label).
+    pub crumbs: Vec<(String, String)>,
+    /// Result of the last action.
+    pub toast: Option<String>,
+    /// Back link on phones.
+    pub back: Option<String>,
+}
+
+impl Frame {
+    /// The frame for `access`, with `area` marked active in the menus.
+    pub fn new(access: &Access, title: impl Into<String>, area: &str) -> Frame {
+        let admin = access.is_administrator();
+        let staff = access.is_staff();
+        let mut nav: Vec<(&'static str, &'static str, &'static str)> =
+            vec![("/", "工作台", "home")];
+        if staff {
+            nav.push(("/units", "组织与网格", "units"));
+            nav.push(("/people", "人员", "people"));
+            nav.push(("/employers", "派出单位", "employers"));
+        }
+        if admin {
+            nav.push(("/skills", "专长目录", "skills"));
+            nav.push(("/import", "导入导出", "import"));
+        }
+        if !access.audit_prefixes().is_empty() {
+            nav.push(("/admin/audit", "操作日志", "audit"));
+        }
+        if admin {
+            nav.push(("/admin/retention", "设置", "settings"));
+        }
+        nav.push(("/me", "我的", "me"));
+        let tabs: Vec<(&'static str, &'static str, &'static str)> = if staff {
+            vec![
+                ("/", "待办", "home"),
+                ("/units", "网格", "units"),
+                ("/people", "人员", "people"),
+                ("/me", "我的", "me"),
+            ]
+        } else {
+            vec![("/", "首页", "home"), ("/me", "我的", "me")]
+        };
+        let item = |(href, label, key): (&'static str, &'static str, &'static str)| NavItem {
+            href,
+            label,
+            active: key == area,
+        };
+        Frame {
+            title: title.into(),
+            user_name: access.name().to_owned(),
+            csrf: access.csrf().to_owned(),
+            nav: nav.into_iter().map(item).collect(),
+            tabs: tabs.into_iter().map(item).collect(),
+            crumbs: vec![],
+            toast: None,
+            back: None,
+        }
+    }
+
+    /// Set the toast from a `?toast=` query value.
+    pub fn with_toast(mut self, toast: Option<String>) -> Frame {
+        self.toast = toast.filter(|t| !t.is_empty() && t.chars().count() <= 100);
+        self
+    }
+
+    /// Set the back link.
+    pub fn with_back(mut self, href: impl Into<String>) -> Frame {
+        self.back = Some(href.into());
+        self
+    }
+}
+
+/// Field errors of a form, looked up by field name in templates.
+#[derive(Debug, Clone, Default)]
+pub struct FormErrors(pub Vec<FieldError>);
+
+impl FormErrors {
+    /// The message for `field`.
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| e.message.as_str())
+    }
+    /// Whether `field` has an error.
+    pub fn has(&self, field: &str) -> bool {
+        self.get(field).is_some()
+    }
+    /// Errors for fields the form does not show by name.
+    pub fn others<S: AsRef<[&'static str]> + ?Sized>(&self, shown: &S) -> Vec<String> {
+        let shown = shown.as_ref();
+        self.0
+            .iter()
+            .filter(|e| !shown.contains(&e.field.as_str()))
+            .map(|e| e.message.clone())
+            .collect()
+    }
+}
+
+/// Render a template into a response (500 page if the template fails).
+pub fn render(t: &impl Template) -> Response {
+    match t.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            message_page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "出错了",
+                "页面生成失败，请稍后再试。",
+            )
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "message.html")]
+struct MessagePage<'a> {
+    title: &'a str,
+    message: &'a str,
+}
+
+/// A plain page with a message and a way back.
+pub fn message_page(status: StatusCode, title: &str, message: &str) -> Response {
+    let html = MessagePage { title, message }
+        .render()
+        .unwrap_or_else(|_| message.to_owned());
+    (status, Html(html)).into_response()
+}
+
+/// An error on a page.
+pub struct PageError(pub Error);
+
+impl From<Error> for PageError {
+    fn from(e: Error) -> Self {
+        PageError(e)
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let (_, status, title) = crate::error::classify(&self.0);
+        if status.is_server_error() {
+            tracing::error!(error = %self.0, "internal error on a page");
+        }
+        match self.0 {
+            Error::Unauthenticated => Redirect::to("/login").into_response(),
+            Error::Invalid(v) => {
+                let msg = v
+                    .into_iter()
+                    .map(|f| f.message)
+                    .collect::<Vec<_>>()
+                    .join("；");
+                message_page(status, "提交的内容有误", &msg)
+            }
+            Error::NotFound => message_page(status, "找不到", &title),
+            Error::Forbidden(_) => message_page(status, "没有权限", &title),
+            _ => message_page(status, "操作未完成", &title),
+        }
+    }
+}
+
+/// Result of a page handler.
+pub type PageResult = Result<Response, PageError>;
+
+/// Redirect after a successful form, with a toast.
+pub fn done(to: &str, toast: &str) -> Response {
+    let sep = if to.contains('?') { '&' } else { '?' };
+    Redirect::to(&format!(
+        "{to}{sep}toast={}",
+        crate::extract::urlencode(toast)
+    ))
+    .into_response()
+}
+
+/// The Chinese names of the roles an account holds, with their nodes.
+pub fn role_labels(access: &Access) -> Vec<String> {
+    access
+        .grants()
+        .iter()
+        .map(|g| format!("{}（{}）", g.role.label(), g.unit_name))
+        .collect()
+}
+
+/// Roles selectable in a grant form.
+pub fn role_choices() -> Vec<(&'static str, &'static str)> {
+    Role::ALL.iter().map(|r| (r.as_str(), r.label())).collect()
+}
+
+/// Parse an optional id typed into a form.
+pub fn opt_id(s: &Option<String>) -> Option<i64> {
+    s.as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .and_then(|s| s.parse().ok())
+}
+
+/// Query carrying a toast after a redirect.
+#[derive(Debug, serde::Deserialize, Default)]
+pub struct ToastQuery {
+    /// The message.
+    pub toast: Option<String>,
+}
