@@ -1,16 +1,17 @@
 -- Foundation: cities (tenants), organisation tree, employers, skills, people,
 -- 双报到 registrations, accounts, roles, tokens, audit log, jobs, retention.
--- SQLite keeps `id INTEGER PRIMARY KEY`; PostgreSQL keys every domain table by (city_id, id).
+-- SQLite keeps `id INTEGER PRIMARY KEY AUTOINCREMENT` (ids are never reused, so audit entries
+-- keep pointing at what they meant); PostgreSQL keys every domain table by (city_id, id).
 
 CREATE TABLE city (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     name TEXT NOT NULL,
     code TEXT NOT NULL UNIQUE,
     created_at INTEGER NOT NULL
 );
 
 CREATE TABLE org_unit (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     city_id INTEGER NOT NULL REFERENCES city (id),
     parent_id INTEGER REFERENCES org_unit (id),
     kind TEXT NOT NULL,
@@ -29,7 +30,7 @@ CREATE INDEX org_unit_parent ON org_unit (city_id, parent_id);
 CREATE INDEX org_unit_path ON org_unit (city_id, path);
 
 CREATE TABLE employer (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     city_id INTEGER NOT NULL REFERENCES city (id),
     unit_id INTEGER NOT NULL REFERENCES org_unit (id),
     name TEXT NOT NULL,
@@ -44,7 +45,7 @@ CREATE TABLE employer (
 );
 
 CREATE TABLE skill (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     city_id INTEGER NOT NULL REFERENCES city (id),
     name TEXT NOT NULL,
     category TEXT NOT NULL,
@@ -53,7 +54,7 @@ CREATE TABLE skill (
 );
 
 CREATE TABLE person (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     city_id INTEGER NOT NULL REFERENCES city (id),
     kind TEXT NOT NULL,
     name TEXT NOT NULL,
@@ -85,7 +86,7 @@ CREATE TABLE person_skill (
 );
 
 CREATE TABLE registration (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     city_id INTEGER NOT NULL REFERENCES city (id),
     person_id INTEGER NOT NULL REFERENCES person (id),
     side TEXT NOT NULL,
@@ -100,7 +101,7 @@ CREATE INDEX registration_community ON registration (city_id, community_id);
 CREATE INDEX registration_employer ON registration (city_id, employer_id);
 
 CREATE TABLE account (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     city_id INTEGER NOT NULL REFERENCES city (id),
     person_id INTEGER NOT NULL REFERENCES person (id),
     login TEXT NOT NULL UNIQUE,
@@ -113,7 +114,7 @@ CREATE TABLE account (
 );
 
 CREATE TABLE role_grant (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     city_id INTEGER NOT NULL REFERENCES city (id),
     account_id INTEGER NOT NULL REFERENCES account (id),
     role TEXT NOT NULL,
@@ -126,7 +127,7 @@ CREATE TABLE role_grant (
 CREATE INDEX role_grant_unit ON role_grant (city_id, unit_id);
 
 CREATE TABLE auth_token (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     city_id INTEGER NOT NULL REFERENCES city (id),
     account_id INTEGER NOT NULL REFERENCES account (id),
     kind TEXT NOT NULL,
@@ -139,7 +140,7 @@ CREATE TABLE auth_token (
 CREATE INDEX auth_token_account ON auth_token (city_id, account_id);
 
 CREATE TABLE login_attempt (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     login TEXT NOT NULL,
     ip TEXT NOT NULL,
     at INTEGER NOT NULL,
@@ -149,7 +150,7 @@ CREATE INDEX login_attempt_login ON login_attempt (login, at);
 CREATE INDEX login_attempt_ip ON login_attempt (ip, at);
 
 CREATE TABLE audit_log (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     city_id INTEGER NOT NULL REFERENCES city (id),
     at INTEGER NOT NULL,
     actor_account_id INTEGER,

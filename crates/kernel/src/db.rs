@@ -163,6 +163,17 @@ impl Db {
         )
     }
 
+    /// Refresh the planner's statistics after a bulk load (an import, the demo city), so
+    /// list queries keep their indexed plans before autovacuum gets round to it.
+    pub async fn analyze(&self) -> Result<(), sqlx::Error> {
+        let sql = match self.backend {
+            Backend::Sqlite => "PRAGMA optimize",
+            Backend::Postgres => "ANALYZE",
+        };
+        sqlx::query(sql).execute(&self.write).await?;
+        Ok(())
+    }
+
     /// Keep SQLite's WAL file small: checkpoint and truncate it. A no-op on PostgreSQL.
     pub async fn checkpoint(&self) -> Result<(), sqlx::Error> {
         if self.backend == Backend::Sqlite {

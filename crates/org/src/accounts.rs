@@ -101,10 +101,10 @@ pub async fn create(
     person_id: i64,
     input: NewAccount,
 ) -> Result<AccountInfo> {
-    let p = people::get(db, access, person_id).await?;
-    if !access.manages_person(&p.scope()) {
+    if !access.manages_person(&people::scope_of(db, access.city_id(), person_id).await?) {
         return Err(Error::Forbidden("您不能为这名人员开通账号"));
     }
+    let p = people::get(db, access, person_id).await?;
     if account_row(db, access.city_id(), person_id)
         .await?
         .is_some()
@@ -173,10 +173,11 @@ pub async fn set_disabled(
     person_id: i64,
     disabled: bool,
 ) -> Result<AccountInfo> {
-    let p = people::get(db, access, person_id).await?;
-    if !access.manages_person(&p.scope()) || p.id == access.person_id() {
+    let scope = people::scope_of(db, access.city_id(), person_id).await?;
+    if !access.manages_person(&scope) || person_id == access.person_id() {
         return Err(Error::Forbidden("您不能停用或启用这个账号"));
     }
+    let p = people::get(db, access, person_id).await?;
     let (id, ..) = account_row(db, access.city_id(), person_id)
         .await?
         .ok_or(Error::NotFound)?;
@@ -221,19 +222,20 @@ pub async fn grant(
     person_id: i64,
     input: NewGrant,
 ) -> Result<AccountInfo> {
-    let p = people::get(db, access, person_id).await?;
-    if !access.manages_person(&p.scope()) {
+    if !access.manages_person(&people::scope_of(db, access.city_id(), person_id).await?) {
         return Err(Error::Forbidden("您不能给这名人员授权"));
     }
     let (account_id, ..) = account_row(db, access.city_id(), person_id)
         .await?
         .ok_or_else(|| Error::conflict("no_account", "请先为这名人员开通账号"))?;
     let unit = match (input.unit_id, input.unit_code.as_deref().map(str::trim)) {
-        (Some(id), _) => units::get(db, access, id).await,
-        (None, Some(code)) if !code.is_empty() => units::get_by_code(db, access, code).await,
+        (Some(id), _) => units::fetch(db.reader(), access.city_id(), id).await?,
+        (None, Some(code)) if !code.is_empty() => {
+            units::fetch_by_code(db.reader(), access.city_id(), code).await?
+        }
         _ => return Err(Error::field("unit_code", "请填写角色所在节点的编码")),
     }
-    .map_err(|_| Error::field("unit_code", "节点不存在或不在您的管辖范围内"))?;
+    .ok_or_else(|| Error::field("unit_code", "没有这个编码的节点"))?;
     if !access.grants_role_at(input.role, &unit.path) {
         return Err(Error::Forbidden("您不能在这个节点授予该角色"));
     }
@@ -292,11 +294,14 @@ pub async fn revoke(
     person_id: i64,
     grant_id: i64,
 ) -> Result<AccountInfo> {
-    let info = of_person(db, access, person_id)
+    if !access.manages_person(&people::scope_of(db, access.city_id(), person_id).await?) {
+        return Err(Error::Forbidden("您不能撤销这名人员的角色"));
+    }
+    let (account_id, ..) = account_row(db, access.city_id(), person_id)
         .await?
         .ok_or(Error::NotFound)?;
-    let g = info
-        .grants
+    let grants = grants_of(db, access.city_id(), account_id).await?;
+    let g = grants
         .iter()
         .find(|g| g.id == grant_id)
         .ok_or(Error::NotFound)?;

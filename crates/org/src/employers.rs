@@ -217,9 +217,9 @@ pub async fn create(db: &Db, access: &Access, input: EmployerInput) -> Result<Em
             .map(|u| u.0)
             .ok_or(Error::Forbidden("没有可用的管辖范围"))?,
     };
-    let unit = units::get(db, access, unit_id)
-        .await
-        .map_err(|_| Error::field("unit_id", "所属节点不存在或不在您的管辖范围内"))?;
+    let unit = units::fetch(db.reader(), access.city_id(), unit_id)
+        .await?
+        .ok_or_else(|| Error::field("unit_id", "所属节点不存在"))?;
     if !access.manages_employer(&unit.path) {
         return Err(Error::Forbidden(
             "只有区/街道管理员和平台管理员可以登记派出单位",
@@ -265,10 +265,19 @@ pub async fn create(db: &Db, access: &Access, input: EmployerInput) -> Result<Em
 
 /// Change an employer the caller administers.
 pub async fn update(db: &Db, access: &Access, id: i64, input: EmployerInput) -> Result<Employer> {
-    let (before, path) = get_with_path(db, access, id).await?;
+    let rows = sqlx::query(
+        "SELECT u.path FROM employer e JOIN org_unit u ON u.city_id = e.city_id AND u.id = e.unit_id \
+         WHERE e.city_id = $1 AND e.id = $2",
+    )
+    .bind(access.city_id())
+    .bind(id)
+    .fetch_all(db.reader())
+    .await?;
+    let path: String = rows.first().ok_or(Error::NotFound)?.try_get(0)?;
     if !access.manages_employer(&path) {
         return Err(Error::Forbidden("您不能修改这个派出单位"));
     }
+    let (before, path) = get_with_path(db, access, id).await?;
     let c = check(&input)?;
     let mut tx = db.begin().await?;
     sqlx::query(

@@ -613,12 +613,29 @@ pub async fn create(db: &Db, access: &Access, input: PersonInput) -> Result<Pers
     get(db, access, id).await
 }
 
+/// Where a person's record sits, without any permission check (404 when there is no such
+/// person; callers decide between 403 and 404).
+pub(crate) async fn scope_of(db: &Db, city_id: i64, id: i64) -> Result<PersonScope> {
+    let rows =
+        sqlx::query("SELECT scope_path, employer_id FROM person WHERE city_id = $1 AND id = $2")
+            .bind(city_id)
+            .bind(id)
+            .fetch_all(db.reader())
+            .await?;
+    let r = rows.first().ok_or(Error::NotFound)?;
+    Ok(PersonScope {
+        person_id: id,
+        scope_path: r.try_get(0)?,
+        employer_id: r.try_get(1)?,
+    })
+}
+
 /// Change a person's whole record (administrators in scope).
 pub async fn update(db: &Db, access: &Access, id: i64, input: PersonInput) -> Result<Person> {
-    let before = get(db, access, id).await?;
-    if !access.manages_person(&before.scope()) {
+    if !access.manages_person(&scope_of(db, access.city_id(), id).await?) {
         return Err(Error::Forbidden("您不能修改这名人员的信息"));
     }
+    let before = get(db, access, id).await?;
     let mut tx = db.begin().await?;
     let mut p = Problems::default();
     let checked = check_input(&mut tx, access.city_id(), &input, &mut p).await?;

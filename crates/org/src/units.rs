@@ -467,14 +467,12 @@ pub(crate) async fn create_in(
         input.center_lon,
         input.center_lat,
     );
+    // A parent that does not exist is a field error; one outside the caller's scope is
+    // refused below (writes outside scope answer 403).
     let parent = fetch(&mut *tx, access.city_id(), input.parent_id).await?;
-    let parent = match parent {
-        Some(u) if access.reads_unit(&u.path) => Some(u),
-        _ => {
-            p.add("parent_id", "上级节点不存在或不在您的管辖范围内");
-            None
-        }
-    };
+    if parent.is_none() {
+        p.add("parent_id", "上级节点不存在");
+    }
     if let (Some(parent), Some(kind)) = (&parent, kind)
         && !kind.fits_under(parent.kind)
     {
@@ -544,10 +542,9 @@ pub(crate) async fn create_in(
 /// Rename, recode or re-shape a node the caller manages.
 pub async fn update(db: &Db, access: &Access, id: i64, ch: UnitChanges) -> Result<Unit> {
     let mut tx = db.begin().await?;
-    let before = match fetch(&mut *tx, access.city_id(), id).await? {
-        Some(u) if access.reads_unit(&u.path) => u,
-        _ => return Err(Error::NotFound),
-    };
+    let before = fetch(&mut *tx, access.city_id(), id)
+        .await?
+        .ok_or(Error::NotFound)?;
     if !access.manages_unit(&before.path, before.kind == UnitKind::Grid) {
         return Err(Error::Forbidden("您不能修改这个节点"));
     }
@@ -615,10 +612,9 @@ pub async fn update(db: &Db, access: &Access, id: i64, ch: UnitChanges) -> Resul
 /// Move a node (with its subtree, people and roles) under another parent.
 pub async fn move_to(db: &Db, access: &Access, id: i64, new_parent_id: i64) -> Result<Unit> {
     let mut tx = db.begin().await?;
-    let unit = match fetch(&mut *tx, access.city_id(), id).await? {
-        Some(u) if access.reads_unit(&u.path) => u,
-        _ => return Err(Error::NotFound),
-    };
+    let unit = fetch(&mut *tx, access.city_id(), id)
+        .await?
+        .ok_or(Error::NotFound)?;
     let is_grid = unit.kind == UnitKind::Grid;
     if !access.manages_unit(&unit.path, is_grid) {
         return Err(Error::Forbidden("您不能移动这个节点"));
@@ -704,7 +700,9 @@ pub async fn move_to(db: &Db, access: &Access, id: i64, new_parent_id: i64) -> R
 
 /// Delete an empty node; one that still has children, people, employers or roles is refused.
 pub async fn delete(db: &Db, access: &Access, id: i64) -> Result<()> {
-    let unit = get(db, access, id).await?;
+    let unit = fetch(db.reader(), access.city_id(), id)
+        .await?
+        .ok_or(Error::NotFound)?;
     if !access.manages_unit(&unit.path, unit.kind == UnitKind::Grid) {
         return Err(Error::Forbidden("您不能删除这个节点"));
     }
@@ -759,8 +757,9 @@ async fn count_in(tx: &mut sqlx::AnyConnection, city_id: i64, id: i64) -> Result
     let rows = sqlx::query(
         "SELECT \
          (SELECT CAST(COUNT(*) AS BIGINT) FROM org_unit WHERE city_id = $1 AND parent_id = $2), \
-         (SELECT CAST(COUNT(*) AS BIGINT) FROM person WHERE city_id = $1 AND home_community_id = $2) \
-         + (SELECT CAST(COUNT(*) AS BIGINT) FROM registration WHERE city_id = $1 AND community_id = $2), \
+         (SELECT CAST(COUNT(*) AS BIGINT) FROM person p WHERE p.city_id = $1 AND (p.home_community_id = $2 \
+            OR EXISTS (SELECT 1 FROM registration r WHERE r.city_id = $1 AND r.person_id = p.id \
+                       AND r.community_id = $2))), \
          (SELECT CAST(COUNT(*) AS BIGINT) FROM employer WHERE city_id = $1 AND unit_id = $2), \
          (SELECT CAST(COUNT(*) AS BIGINT) FROM role_grant WHERE city_id = $1 AND unit_id = $2)",
     )

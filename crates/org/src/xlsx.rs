@@ -1237,6 +1237,10 @@ pub async fn import_units(db: &Db, access: &Access, bytes: &[u8]) -> Result<Impo
         return Ok(ImportReport::failed("units", rows, errors));
     }
     tx.commit().await?;
+    // A large import changes the table statistics the planner relies on.
+    if rows >= 500 {
+        db.analyze().await?;
+    }
     Ok(ImportReport::done("units", rows))
 }
 
@@ -1551,6 +1555,10 @@ pub async fn import_people(db: &Db, access: &Access, bytes: &[u8]) -> Result<Imp
         return Ok(ImportReport::failed("people", rows, errors));
     }
     tx.commit().await?;
+    // A large import changes the table statistics the planner relies on.
+    if rows >= 500 {
+        db.analyze().await?;
+    }
     Ok(ImportReport::done("people", rows))
 }
 

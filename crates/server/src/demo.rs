@@ -543,5 +543,6 @@ pub async fn generate(db: &Db, scale: Scale, password: &str) -> anyhow::Result<V
             scope: c1.name.clone(),
         });
     }
+    db.analyze().await?;
     Ok(logins)
 }

@@ -155,6 +155,9 @@ pub async fn export(
     ApiPath(kind): ApiPath<String>,
     ApiQuery(q): ApiQuery<PeopleQuery>,
 ) -> ApiResult<Response> {
+    if !u.access.is_staff() {
+        return Err(kernel::Error::Forbidden("您没有导出权限").into());
+    }
     Ok(match kind_of(&kind)? {
         "units" => xlsx(org::xlsx::export_units(&s.db, &u.access).await?, "组织树"),
         _ => xlsx(

@@ -43,7 +43,7 @@ pub async fn tree(
         let base = units.first().map(|u| u.depth).unwrap_or(0);
         rows.extend(units.into_iter().map(|x| TreeRow {
             id: x.id,
-            indent: (x.depth - base) * 18,
+            indent: (x.depth - base).clamp(0, 6),
             name: x.name,
             kind: x.kind.label(),
             code: x.code,
