@@ -1,0 +1,12 @@
+//! Integration tests of the foundation, through the HTTP surface (API and pages), each on
+//! SQLite and — when `CIVICGRID_TEST_POSTGRES_URL` is set — on PostgreSQL.
+
+mod audit;
+mod auth;
+mod import;
+mod matrix;
+mod pages;
+mod people;
+mod quality;
+mod schema;
+mod units;
