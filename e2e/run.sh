@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Browser journeys against a fresh demo city.
+#
+#   bash e2e/run.sh                                   # builds target/debug/civicgrid first
+#   CIVICGRID_BIN=target/debug/civicgrid bash e2e/run.sh   # uses that binary, builds nothing
+#
+# Starts the server on a new temporary SQLite database with the demo city and a known demo
+# password on a free loopback port, waits for /healthz, installs the node packages when
+# e2e/node_modules is missing (npm ci), runs e2e/journey.mjs, always stops the server and
+# exits with the journey's status. Screenshots: e2e/out/. Chromium: /usr/bin/chromium
+# (CHROMIUM_PATH overrides).
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$HERE/.." && pwd)"
+
+if [[ -n "${CIVICGRID_BIN:-}" ]]; then
+  BIN="$CIVICGRID_BIN"
+  # A relative path is taken from the current directory, else from the repository root.
+  if [[ ! -x "$BIN" && -x "$ROOT/$BIN" ]]; then BIN="$ROOT/$BIN"; fi
+else
+  echo "e2e: cargo build --bin civicgrid"
+  (cd "$ROOT" && cargo build --bin civicgrid)
+  BIN="$ROOT/target/debug/civicgrid"
+fi
+if [[ ! -x "$BIN" ]]; then
+  echo "e2e: no civicgrid binary at $BIN" >&2
+  exit 2
+fi
+BIN="$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")"
+
+CHROMIUM_PATH="${CHROMIUM_PATH:-/usr/bin/chromium}"
+if [[ ! -x "$CHROMIUM_PATH" ]]; then
+  echo "e2e: no chromium at $CHROMIUM_PATH (apt-get install chromium)" >&2
+  exit 2
+fi
+export CHROMIUM_PATH
+
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/civicgrid-e2e.XXXXXX")"
+SERVER_PID=""
+cleanup() {
+  local status=$?
+  if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
+    kill "$SERVER_PID" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+  fi
+  if [[ $status -ne 0 && -f "$WORK/server.log" ]]; then
+    echo "e2e: last lines of the server log ($WORK/server.log):" >&2
+    tail -n 40 "$WORK/server.log" >&2 || true
+  else
+    rm -rf "$WORK"
+  fi
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+PORT="$(node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")"
+BASE_URL="http://127.0.0.1:$PORT"
+export CIVICGRID_DEMO_PASSWORD="${CIVICGRID_DEMO_PASSWORD:-e2e${RANDOM}Pass${RANDOM}}"
+
+echo "e2e: starting $BIN on $BASE_URL (database $WORK/civicgrid.db)"
+CIVICGRID_LOG="${CIVICGRID_LOG:-info,sqlx=warn,tower_http=warn}" \
+  "$BIN" --database-url "sqlite://$WORK/civicgrid.db" --bind "127.0.0.1:$PORT" demo \
+  >"$WORK/server.log" 2>&1 &
+SERVER_PID=$!
+
+deadline=$((SECONDS + ${E2E_STARTUP_TIMEOUT:-180}))
+until curl -fsS -o /dev/null --max-time 2 "$BASE_URL/healthz" 2>/dev/null; do
+  if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+    echo "e2e: the server exited before it answered /healthz" >&2
+    exit 1
+  fi
+  if (( SECONDS >= deadline )); then
+    echo "e2e: /healthz did not answer within ${E2E_STARTUP_TIMEOUT:-180} s" >&2
+    exit 1
+  fi
+  sleep 1
+done
+echo "e2e: server up after ${SECONDS}s"
+
+cd "$HERE"
+if [[ ! -d node_modules ]]; then
+  echo "e2e: npm ci"
+  npm ci --no-audit --no-fund
+fi
+
+set +e
+BASE_URL="$BASE_URL" node journey.mjs
+status=$?
+set -e
+exit "$status"
