@@ -109,7 +109,6 @@ pub async fn list(
 struct PersonPage {
     frame: Frame,
     p: Person,
-    availability: String,
     account: Option<AccountInfo>,
     can_manage: bool,
     roles: Vec<(&'static str, &'static str)>,
@@ -142,7 +141,6 @@ async fn person_view(
         frame: Frame::new(a, p.name.clone(), "people")
             .with_toast(toast)
             .with_back("/people"),
-        availability: org::availability::to_text(&p.availability),
         p,
         account,
         can_manage,
