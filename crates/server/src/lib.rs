@@ -123,3 +123,38 @@ pub fn redact(url: &str) -> String {
         _ => url.to_owned(),
     }
 }
+
+/// Import a spreadsheet as the platform itself (a platform admin of the city): `kind` is
+/// `units` or `people`; `city` is the city's code, needed when there are several.
+pub async fn import_file(
+    db: &Db,
+    kind: &str,
+    bytes: &[u8],
+    city: Option<&str>,
+) -> anyhow::Result<org::xlsx::ImportReport> {
+    use sqlx::Row;
+    let rows = sqlx::query(
+        "SELECT c.id, c.code, u.id FROM city c JOIN org_unit u ON u.city_id = c.id AND u.parent_id IS NULL ORDER BY c.id",
+    )
+    .fetch_all(db.reader())
+    .await?;
+    let cities: Vec<(i64, String, i64)> = rows
+        .iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+        .collect::<Result<_, sqlx::Error>>()?;
+    let (city_id, _, root) = match city {
+        Some(code) => cities
+            .into_iter()
+            .find(|c| c.1 == code)
+            .with_context(|| format!("no city with code {code}"))?,
+        None if cities.len() == 1 => cities.into_iter().next().expect("one city"),
+        None if cities.is_empty() => anyhow::bail!("the database holds no city yet"),
+        None => anyhow::bail!("several cities: choose one with --city CODE"),
+    };
+    let access = org::access::system_access(city_id, root, "命令行导入");
+    Ok(match kind {
+        "units" => org::xlsx::import_units(db, &access, bytes).await?,
+        "people" => org::xlsx::import_people(db, &access, bytes).await?,
+        other => anyhow::bail!("unknown list {other:?}: use units or people"),
+    })
+}

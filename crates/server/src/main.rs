@@ -49,6 +49,16 @@ enum Command {
     Migrate,
     /// Run the jobs that are due now (retention) and exit.
     RunJobs,
+    /// Import a spreadsheet (units or people) as the platform; all rows or none.
+    Import {
+        /// `units` (organisation tree) or `people` (personnel list).
+        kind: String,
+        /// The .xlsx file.
+        file: String,
+        /// The city's code (needed only when the database holds several cities).
+        #[arg(long)]
+        city: Option<String>,
+    },
     /// Consistent online backup to FILE (SQLite: VACUUM INTO; PostgreSQL: use pg_dump).
     Backup {
         /// Where to write the copy.
@@ -122,6 +132,24 @@ async fn main() -> anyhow::Result<()> {
             server::jobs::run_due(&db).await?;
             println!("到期的任务已执行");
             Ok(())
+        }
+        Some(Command::Import { kind, file, city }) => {
+            let db = kernel::Db::connect(&cli.database_url).await?;
+            db.migrate().await?;
+            let bytes = std::fs::read(file).with_context(|| format!("reading {file}"))?;
+            let report = server::import_file(&db, kind, &bytes, city.as_deref()).await?;
+            for e in &report.errors {
+                println!("第 {} 行 [{}] {}", e.row, e.column, e.message);
+            }
+            if report.ok() {
+                println!("已导入 {} 行", report.imported);
+                Ok(())
+            } else {
+                anyhow::bail!(
+                    "{} 处问题，一行也没有导入",
+                    report.errors.len() + report.omitted_errors
+                )
+            }
         }
         Some(Command::Backup { file }) => {
             let db = kernel::Db::connect(&cli.database_url).await?;

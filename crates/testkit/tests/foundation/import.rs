@@ -160,6 +160,36 @@ async fn import_page_reports_rows(app: TestApp) {
     assert!(page.html.contains("已全部导入"));
 }
 
+async fn command_line_import_uses_the_same_checks(app: TestApp) {
+    let bad = testkit::xlsx(&HEADER, &[row("吴五", "1370000", "")]);
+    let r = server::import_file(&app.db, "people", &bad, None)
+        .await
+        .unwrap();
+    assert!(!r.ok());
+    assert_eq!(r.errors[0].row, 2);
+    let good = testkit::xlsx(&HEADER, &[row("吴五", "13700005555", "")]);
+    let r = server::import_file(&app.db, "people", &good, Some("990000"))
+        .await
+        .unwrap();
+    assert_eq!(r.imported, 1);
+    assert!(
+        server::import_file(&app.db, "people", &good, Some("123456"))
+            .await
+            .is_err()
+    );
+    assert!(
+        server::import_file(&app.db, "cats", &good, None)
+            .await
+            .is_err()
+    );
+    // Written by the platform, and audited as such.
+    assert_eq!(
+        app.count("audit_log WHERE actor_name LIKE '%命令行导入%'")
+            .await,
+        1
+    );
+}
+
 fn xlsx_text(bytes: &[u8]) -> String {
     use calamine::{Reader, Xlsx};
     let mut wb: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes.to_vec())).expect("xlsx");
@@ -179,5 +209,6 @@ fn xlsx_text(bytes: &[u8]) -> String {
 testkit::backend_tests!(
     template_then_import_all_or_nothing,
     unit_tree_import_and_bad_files,
-    import_page_reports_rows
+    import_page_reports_rows,
+    command_line_import_uses_the_same_checks
 );
