@@ -277,12 +277,31 @@ pub(crate) async fn grants_of(db: &Db, city_id: i64, account_id: i64) -> Result<
         .collect()
 }
 
-/// End a session or revoke a token by its secret.
-pub async fn logout(db: &Db, token: &str) -> Result<()> {
-    sqlx::query("DELETE FROM auth_token WHERE token_hash = $1")
-        .bind(token_hash(token))
-        .execute(db.writer())
-        .await?;
+/// End the caller's session, or revoke the token they called with.
+pub async fn logout(db: &Db, access: &Access, token: &str) -> Result<()> {
+    let mut tx = db.begin().await?;
+    sqlx::query(
+        "DELETE FROM auth_token WHERE city_id = $1 AND account_id = $2 AND token_hash = $3",
+    )
+    .bind(access.city_id())
+    .bind(access.account_id())
+    .bind(token_hash(token))
+    .execute(&mut *tx)
+    .await?;
+    audit::record(
+        &mut tx,
+        access.actor(),
+        Entry {
+            action: "logout",
+            object_kind: "account",
+            object_id: access.account_id(),
+            scope_path: "/",
+            before: None,
+            after: Some(json!({"via": if access.via_session() { "session" } else { "api" }})),
+        },
+    )
+    .await?;
+    tx.commit().await?;
     Ok(())
 }
 

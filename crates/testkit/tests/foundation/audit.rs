@@ -51,6 +51,20 @@ async fn writes_are_audited_and_browsable_in_scope(app: TestApp) {
         .post("/skills", json!({"name": "审计", "category": "x"}))
         .await;
     assert!(app.count("audit_log").await >= before + 2);
+    // Logging out is a write too.
+    let out = app.api("inspector_a").await;
+    assert_eq!(out.delete("/auth/token").await.status, 204);
+    assert_eq!(app.count("audit_log WHERE action = 'logout'").await, 1);
+    // A person's page links to what they did.
+    let admin_page = app.browser("platform").await;
+    let page = admin_page
+        .get(&format!("/people/{}", app.fx.accounts["admin_a"]))
+        .await;
+    assert!(
+        page.html
+            .contains(&format!("/admin/audit?actor_account_id={actor}")),
+        "link to the person's actions"
+    );
     // The page shows the same.
     let page = app
         .browser("admin_a")

@@ -62,7 +62,7 @@ pub async fn create_token(
 /// Revoke the token used for this call (log out).
 #[utoipa::path(delete, path = "/auth/token", tag = "auth", responses((status = 204)))]
 pub async fn delete_token(State(s): State<AppState>, u: ApiUser) -> ApiResult<StatusCode> {
-    org::auth::logout(&s.db, &u.token).await?;
+    org::auth::logout(&s.db, &u.access, &u.token).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

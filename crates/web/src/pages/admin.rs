@@ -200,6 +200,8 @@ fn action_label(a: &str) -> &'static str {
         "delete" => "删除",
         "move" => "移动",
         "login" => "登录",
+        "logout" => "退出登录",
+        "export" => "导出",
         "change_password" => "修改密码",
         "grant_role" => "授予角色",
         "revoke_role" => "撤销角色",

@@ -135,7 +135,7 @@ pub async fn logout(
     u: PageUser,
     CsrfForm(_): CsrfForm<EmptyForm>,
 ) -> PageResult {
-    org::auth::logout(&s.db, &u.token).await?;
+    org::auth::logout(&s.db, &u.access, &u.token).await?;
     let mut res = Redirect::to("/login").into_response();
     res.headers_mut()
         .append(header::SET_COOKIE, set_cookie(&s, SESSION_COOKIE, "", 0));
