@@ -98,23 +98,7 @@ pub async fn browse(db: &Db, access: &Access, q: &AuditQuery) -> Result<Page<Aud
         };
     }
     let rows = query.fetch_all(db.reader()).await?;
-    let items = rows
-        .iter()
-        .map(|r| {
-            Ok(AuditEntry {
-                id: r.try_get(0)?,
-                at: r.try_get(1)?,
-                actor_account_id: r.try_get(2)?,
-                actor_name: r.try_get(3)?,
-                action: r.try_get(4)?,
-                object_kind: r.try_get(5)?,
-                object_id: r.try_get(6)?,
-                before: r.try_get(7)?,
-                after: r.try_get(8)?,
-                request_id: r.try_get(9)?,
-            })
-        })
-        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    let items = rows.iter().map(entry).collect::<Result<Vec<_>>>()?;
     Ok(Page::from_rows(items, limit, |e| e.id))
 }
 
@@ -132,21 +116,21 @@ pub async fn own(db: &Db, access: &Access) -> Result<Vec<AuditEntry>> {
     .bind(access.account_id())
     .fetch_all(db.reader())
     .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(AuditEntry {
-                id: r.try_get(0)?,
-                at: r.try_get(1)?,
-                actor_account_id: r.try_get(2)?,
-                actor_name: r.try_get(3)?,
-                action: r.try_get(4)?,
-                object_kind: r.try_get(5)?,
-                object_id: r.try_get(6)?,
-                before: r.try_get(7)?,
-                after: r.try_get(8)?,
-                request_id: r.try_get(9)?,
-            })
-        })
-        .collect::<Result<Vec<_>, sqlx::Error>>()
-        .map_err(Into::into)
+    rows.iter().map(entry).collect()
+}
+
+/// An entry from a row of the columns both queries select, in that order.
+fn entry(r: &sqlx::any::AnyRow) -> Result<AuditEntry> {
+    Ok(AuditEntry {
+        id: r.try_get(0)?,
+        at: r.try_get(1)?,
+        actor_account_id: r.try_get(2)?,
+        actor_name: r.try_get(3)?,
+        action: r.try_get(4)?,
+        object_kind: r.try_get(5)?,
+        object_id: r.try_get(6)?,
+        before: r.try_get(7)?,
+        after: r.try_get(8)?,
+        request_id: r.try_get(9)?,
+    })
 }

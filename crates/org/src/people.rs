@@ -980,34 +980,43 @@ pub async fn list(db: &Db, access: &Access, q: &PeopleQuery) -> Result<Page<Pers
         };
     }
     let rows = query.fetch_all(db.reader()).await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for r in &rows {
-        let scope = PersonScope {
-            person_id: r.try_get("id")?,
-            scope_path: r.try_get("scope_path")?,
-            employer_id: r.try_get("employer_id")?,
-        };
-        let phone: Option<String> = r.try_get("phone")?;
-        let kind: String = r.try_get("kind")?;
-        out.push(PersonRow {
-            id: scope.person_id,
-            kind: PersonKind::parse(&kind).unwrap_or(PersonKind::Resident),
-            name: r.try_get("name")?,
-            phone: if access.sees_contact_of(&scope) {
-                phone
-            } else {
-                phone.map(|p| mask::mask_phone(&p))
-            },
-            employer_name: r.try_get("employer_name")?,
-            community_name: r.try_get("community_name")?,
-            party_member: if access.sees_party_of(&scope) {
-                Some(r.try_get::<i64, _>("party_member")? != 0)
-            } else {
-                None
-            },
-        });
-    }
+    // The SQL already limited the rows to the caller's scope.
+    let out = rows
+        .iter()
+        .map(|r| person_row(access, r).map(|(row, _)| row))
+        .collect::<Result<Vec<_>>>()?;
     Ok(Page::from_rows(out, limit, |p| p.id))
+}
+
+/// A list row from a query selecting id, kind, name, phone, party_member, scope_path,
+/// employer_id, employer_name and community_name, masked as the caller's roles require;
+/// with the row's scope for further checks.
+fn person_row(access: &Access, r: &sqlx::any::AnyRow) -> Result<(PersonRow, PersonScope)> {
+    let scope = PersonScope {
+        person_id: r.try_get("id")?,
+        scope_path: r.try_get("scope_path")?,
+        employer_id: r.try_get("employer_id")?,
+    };
+    let phone: Option<String> = r.try_get("phone")?;
+    let kind: String = r.try_get("kind")?;
+    let row = PersonRow {
+        id: scope.person_id,
+        kind: PersonKind::parse(&kind).unwrap_or(PersonKind::Resident),
+        name: r.try_get("name")?,
+        phone: if access.sees_contact_of(&scope) {
+            phone
+        } else {
+            phone.map(|p| mask::mask_phone(&p))
+        },
+        employer_name: r.try_get("employer_name")?,
+        community_name: r.try_get("community_name")?,
+        party_member: if access.sees_party_of(&scope) {
+            Some(r.try_get::<i64, _>("party_member")? != 0)
+        } else {
+            None
+        },
+    };
+    Ok((row, scope))
 }
 
 /// A bind value for dynamically built filters.
@@ -1061,33 +1070,10 @@ async fn registered(
     .await?;
     let mut out = Vec::new();
     for r in &rows {
-        let scope = PersonScope {
-            person_id: r.try_get("id")?,
-            scope_path: r.try_get("scope_path")?,
-            employer_id: r.try_get("employer_id")?,
-        };
-        if !access.reads_person(&scope) {
-            continue;
+        let (row, scope) = person_row(access, r)?;
+        if access.reads_person(&scope) {
+            out.push(row);
         }
-        let phone: Option<String> = r.try_get("phone")?;
-        let kind: String = r.try_get("kind")?;
-        out.push(PersonRow {
-            id: scope.person_id,
-            kind: PersonKind::parse(&kind).unwrap_or(PersonKind::Resident),
-            name: r.try_get("name")?,
-            phone: if access.sees_contact_of(&scope) {
-                phone
-            } else {
-                phone.map(|p| mask::mask_phone(&p))
-            },
-            employer_name: r.try_get("employer_name")?,
-            community_name: r.try_get("community_name")?,
-            party_member: if access.sees_party_of(&scope) {
-                Some(r.try_get::<i64, _>("party_member")? != 0)
-            } else {
-                None
-            },
-        });
     }
     Ok(out)
 }
