@@ -425,6 +425,23 @@ impl Api {
         )
         .await
     }
+    /// POST raw bytes, returning the transport error instead of panicking (for bodies the
+    /// server may refuse before it has read them: the client can see a reset then).
+    pub async fn try_post_raw(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> Result<Res, reqwest::Error> {
+        let res = self
+            .req(reqwest::Method::POST, path)
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await?;
+        Ok(Res::from(res).await)
+    }
+
     /// GET raw bytes.
     pub async fn get_bytes(&self, path: &str) -> (StatusCode, Vec<u8>) {
         let res = self

@@ -64,11 +64,30 @@ async fn bad_input_gets_clear_4xx(app: TestApp) {
     assert_eq!(r.status, 422);
     assert_eq!(r.body["errors"][0]["field"], "parent_id");
     // A body over the limit.
-    let huge = vec![b'a'; 11 * 1024 * 1024];
-    let r = api.upload("/import/people", "big.xlsx", huge).await;
-    assert_eq!(r.status, 413, "{:?}", r.body);
+    // The server answers 413 as soon as the limit is passed; a client still sending may see
+    // the connection closed instead of reading that answer. Either way nothing is written.
+    for (path, ct) in [
+        ("/import/people", "multipart/form-data; boundary=x"),
+        ("/units", "application/json"),
+    ] {
+        match api
+            .try_post_raw(path, ct, vec![b' '; 11 * 1024 * 1024])
+            .await
+        {
+            Ok(r) => assert_eq!(r.status, 413, "{path}: {:?}", r.body),
+            Err(e) => assert!(
+                e.is_request() || e.is_body() || e.is_connect(),
+                "{path}: {e}"
+            ),
+        }
+    }
+    // Just over the limit, the answer is read every time.
     let r = api
-        .post_raw("/units", "application/json", vec![b' '; 11 * 1024 * 1024])
+        .post_raw(
+            "/units",
+            "application/json",
+            vec![b' '; 10 * 1024 * 1024 + 10],
+        )
         .await;
     assert_eq!(r.status, 413);
     assert_eq!(app.count("org_unit WHERE code IN ('L-1', 'Q-1')").await, 0);
