@@ -260,6 +260,14 @@ impl Access {
                 .any(|g| g.employer_id.is_some() && g.employer_id == p.employer_id)
     }
 
+    /// Whether the account holds `role`, or an admin role, at a node covering `path`.
+    pub fn holds_over(&self, role: Role, path: &str) -> bool {
+        self.grants.iter().any(|g| {
+            (g.role == role || matches!(g.role, Role::PlatformAdmin | Role::Admin))
+                && under(path, &g.unit_path)
+        })
+    }
+
     /// Path prefixes whose people this account may list (staff roles that read people).
     pub fn people_prefixes(&self) -> Vec<String> {
         minimal_prefixes(

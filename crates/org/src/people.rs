@@ -615,7 +615,7 @@ pub async fn create(db: &Db, access: &Access, input: PersonInput) -> Result<Pers
 
 /// Where a person's record sits, without any permission check (404 when there is no such
 /// person; callers decide between 403 and 404).
-pub(crate) async fn scope_of(db: &Db, city_id: i64, id: i64) -> Result<PersonScope> {
+pub async fn scope_of(db: &Db, city_id: i64, id: i64) -> Result<PersonScope> {
     let rows =
         sqlx::query("SELECT scope_path, employer_id FROM person WHERE city_id = $1 AND id = $2")
             .bind(city_id)

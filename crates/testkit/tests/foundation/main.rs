@@ -4,6 +4,7 @@
 mod audit;
 mod auth;
 mod import;
+mod ledger;
 mod matrix;
 mod pages;
 mod people;

@@ -10,6 +10,7 @@ use crate::AppState;
 
 pub mod admin;
 pub mod auth;
+pub mod bank;
 pub mod org;
 pub mod people;
 
@@ -28,7 +29,8 @@ pub type ApiResult<T> = Result<T, crate::error::ApiError>;
         (name = "auth", description = "登录、令牌与本人信息"),
         (name = "org", description = "组织树、派出单位、专长目录"),
         (name = "people", description = "人员、双报到、账号与角色"),
-        (name = "admin", description = "操作日志、数据保存期限、导入导出")
+        (name = "admin", description = "操作日志、数据保存期限、导入导出"),
+        (name = "ledger", description = "积分与时间银行")
     )
 )]
 struct ApiDoc;
@@ -82,6 +84,18 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(admin::retention, admin::set_retention))
         .routes(routes!(admin::template))
         .routes(routes!(admin::import))
-        .routes(routes!(admin::export));
+        .routes(routes!(admin::export))
+        .routes(routes!(bank::credit))
+        .routes(routes!(bank::donate))
+        .routes(routes!(bank::grant))
+        .routes(routes!(bank::transaction))
+        .routes(routes!(bank::reverse))
+        .routes(routes!(bank::me))
+        .routes(routes!(bank::person))
+        .routes(routes!(bank::person_statement))
+        .routes(routes!(bank::fund))
+        .routes(routes!(bank::trial_balance))
+        .routes(routes!(bank::standard, bank::set_rule))
+        .routes(routes!(bank::set_setting));
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1)
 }
