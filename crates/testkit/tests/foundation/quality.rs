@@ -81,15 +81,26 @@ async fn bad_input_gets_clear_4xx(app: TestApp) {
             ),
         }
     }
-    // Just over the limit, the answer is read every time.
-    let r = api
-        .post_raw(
-            "/units",
-            "application/json",
-            vec![b' '; 10 * 1024 * 1024 + 10],
-        )
-        .await;
-    assert_eq!(r.status, 413);
+    // Just over the limit the answer is usually read; whatever the timing, it is never
+    // anything but 413 or a closed connection.
+    let mut read = 0;
+    for _ in 0..5 {
+        match api
+            .try_post_raw(
+                "/units",
+                "application/json",
+                vec![b' '; 10 * 1024 * 1024 + 10],
+            )
+            .await
+        {
+            Ok(r) => {
+                assert_eq!(r.status, 413);
+                read += 1;
+            }
+            Err(e) => assert!(e.is_request() || e.is_body(), "{e}"),
+        }
+    }
+    assert!(read > 0, "a 413 was never readable");
     assert_eq!(app.count("org_unit WHERE code IN ('L-1', 'Q-1')").await, 0);
     // Pages: an unknown page and bad form input give pages, not 500s.
     let b = app.browser("platform").await;
