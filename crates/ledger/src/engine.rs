@@ -218,10 +218,79 @@ pub async fn post(db: &Db, actor: &Actor, req: Request) -> Result<Txn> {
         };
     }
     let mut tx = db.begin().await?;
+    match write(&mut tx, db, actor, &req, &key, &hash).await {
+        Ok(id) => {
+            tx.commit().await?;
+            let mut t = get(db, city_id, id).await?;
+            t.replayed = false;
+            Ok(t)
+        }
+        Err(Write::Duplicate) => {
+            drop(tx);
+            // Either the same key arrived concurrently, or the original is already reversed.
+            if let Some((id, seen)) =
+                existing(&mut *db.reader().acquire().await?, city_id, &key).await?
+            {
+                return if seen == hash {
+                    replay(db, city_id, id).await
+                } else {
+                    Err(key_reused())
+                };
+            }
+            Err(Error::conflict("already_reversed", "这笔交易已经冲正过了"))
+        }
+        Err(Write::Failed(e)) => Err(e),
+    }
+}
+
+/// Why writing a transaction stopped.
+enum Write {
+    /// A unique key was taken (the idempotency key, or the original's reversal).
+    Duplicate,
+    /// Anything else.
+    Failed(Error),
+}
+
+impl From<Error> for Write {
+    fn from(e: Error) -> Self {
+        Write::Failed(e)
+    }
+}
+
+impl From<sqlx::Error> for Write {
+    fn from(e: sqlx::Error) -> Self {
+        Write::Failed(e.into())
+    }
+}
+
+/// Record a transaction inside the caller's database transaction (which the caller commits),
+/// for work that must happen atomically with a posting (a redemption takes stock). The
+/// caller checked the key is new; a duplicate answers `duplicate_key`.
+pub async fn post_in(tx: &mut AnyConnection, db: &Db, actor: &Actor, req: &Request) -> Result<i64> {
+    let key = req.key.trim().to_owned();
+    if key.is_empty() || key.len() > 128 {
+        return Err(Error::field("key", "幂等键必填，最多 128 个字符"));
+    }
+    match write(tx, db, actor, req, &key, &request_hash(req)).await {
+        Ok(id) => Ok(id),
+        Err(Write::Duplicate) => Err(Error::conflict("duplicate_key", "这笔交易已经记过了")),
+        Err(Write::Failed(e)) => Err(e),
+    }
+}
+
+async fn write(
+    tx: &mut AnyConnection,
+    db: &Db,
+    actor: &Actor,
+    req: &Request,
+    key: &str,
+    hash: &str,
+) -> Result<i64, Write> {
+    let city_id = actor.city_id;
     let mut legs = Vec::new();
     let mut owners = Vec::new();
     for (owner, currency, amount) in &req.legs {
-        let id = account(&mut tx, city_id, *owner).await?;
+        let id = account(&mut *tx, city_id, *owner).await?;
         owners.push((id, *owner));
         legs.push(Leg {
             account: id,
@@ -265,7 +334,7 @@ pub async fn post(db: &Db, actor: &Actor, req: Request) -> Result<Txn> {
         let balance: i64 = rows.first().ok_or(sqlx::Error::RowNotFound)?.try_get(0)?;
         let next = balance + l.amount;
         if next < 0 && !owner.may_go_negative() {
-            return Err(Error::conflict(
+            return Err(Write::Failed(Error::conflict(
                 "insufficient_balance",
                 format!(
                     "余额不足：{}只有 {}，这笔需要 {}",
@@ -273,7 +342,7 @@ pub async fn post(db: &Db, actor: &Actor, req: Request) -> Result<Txn> {
                     show(l.currency, balance),
                     show(l.currency, -l.amount)
                 ),
-            ));
+            )));
         }
         sqlx::query("UPDATE ledger_balance SET balance = $1 WHERE city_id = $2 AND account_id = $3 AND currency = $4")
             .bind(next)
@@ -284,7 +353,7 @@ pub async fn post(db: &Db, actor: &Actor, req: Request) -> Result<Txn> {
             .await?;
     }
     let inserted = kernel::db::insert_returning_id(
-        &mut tx,
+        &mut *tx,
         sqlx::query(
             "INSERT INTO ledger_txn (city_id, kind, idempotency_key, request_hash, ref_kind, ref_id, memo, \
              reverses_txn_id, person_id, occurred_on, actor_account_id, actor_name, created_at) \
@@ -292,8 +361,8 @@ pub async fn post(db: &Db, actor: &Actor, req: Request) -> Result<Txn> {
         )
         .bind(city_id)
         .bind(&req.kind)
-        .bind(&key)
-        .bind(&hash)
+        .bind(key)
+        .bind(hash)
         .bind(&req.ref_kind)
         .bind(req.ref_id)
         .bind(&req.memo)
@@ -307,21 +376,8 @@ pub async fn post(db: &Db, actor: &Actor, req: Request) -> Result<Txn> {
     .await;
     let id = match inserted {
         Ok(id) => id,
-        Err(sqlx::Error::Database(d)) if d.is_unique_violation() => {
-            drop(tx);
-            // Either the same key arrived concurrently, or the original is already reversed.
-            if let Some((id, seen)) =
-                existing(&mut *db.reader().acquire().await?, city_id, &key).await?
-            {
-                return if seen == hash {
-                    replay(db, city_id, id).await
-                } else {
-                    Err(key_reused())
-                };
-            }
-            return Err(Error::conflict("already_reversed", "这笔交易已经冲正过了"));
-        }
-        Err(e) => return Err(e.into()),
+        Err(sqlx::Error::Database(d)) if d.is_unique_violation() => return Err(Write::Duplicate),
+        Err(e) => return Err(Write::Failed(e.into())),
     };
     for l in &legs {
         sqlx::query(
@@ -338,7 +394,7 @@ pub async fn post(db: &Db, actor: &Actor, req: Request) -> Result<Txn> {
         .await?;
     }
     audit::record(
-        &mut tx,
+        &mut *tx,
         actor,
         Entry {
             action: "post",
@@ -352,10 +408,7 @@ pub async fn post(db: &Db, actor: &Actor, req: Request) -> Result<Txn> {
         },
     )
     .await?;
-    tx.commit().await?;
-    let mut t = get(db, city_id, id).await?;
-    t.replayed = false;
-    Ok(t)
+    Ok(id)
 }
 
 async fn replay(db: &Db, city_id: i64, id: i64) -> Result<Txn> {
@@ -680,12 +733,12 @@ pub async fn trial_balance(db: &Db, city_id: i64) -> Result<TrialBalance> {
 pub fn show(currency: Currency, amount: i64) -> String {
     match currency {
         Currency::Minutes => {
-            let h = amount / 60;
-            let m = (amount % 60).abs();
-            if m == 0 {
-                format!("{h} 小时")
-            } else {
-                format!("{h} 小时 {m} 分钟")
+            let sign = if amount < 0 { "-" } else { "" };
+            let (h, m) = (amount.abs() / 60, amount.abs() % 60);
+            match (h, m) {
+                (0, m) => format!("{sign}{m} 分钟"),
+                (h, 0) => format!("{sign}{h} 小时"),
+                (h, m) => format!("{sign}{h} 小时 {m} 分钟"),
             }
         }
         Currency::Points => {
@@ -693,5 +746,25 @@ pub fn show(currency: Currency, amount: i64) -> String {
             let a = amount.abs();
             format!("{sign}{}.{:02} 分", a / 100, a % 100)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_read_the_chinese_way() {
+        assert_eq!(show(Currency::Minutes, 90), "1 小时 30 分钟");
+        assert_eq!(show(Currency::Minutes, 120), "2 小时");
+        assert_eq!(show(Currency::Minutes, 30), "30 分钟");
+        assert_eq!(
+            show(Currency::Minutes, -30),
+            "-30 分钟",
+            "the sign survives under an hour"
+        );
+        assert_eq!(show(Currency::Minutes, -90), "-1 小时 30 分钟");
+        assert_eq!(show(Currency::Points, 150), "1.50 分");
+        assert_eq!(show(Currency::Points, -5), "-0.05 分");
     }
 }

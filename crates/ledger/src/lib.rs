@@ -2,7 +2,9 @@
 //! (`model`), the engine on the database (`engine`), the city's points standard and
 //! time-bank settings (`rules`), and the operations people use (`timebank`).
 
+pub mod beancount;
 pub mod engine;
+pub mod exchange;
 pub mod model;
 pub mod rules;
 pub mod timebank;

@@ -143,6 +143,13 @@ impl TestApp {
     /// `CIVICGRID_TEST_POSTGRES_URL` is not set.
     pub async fn spawn(backend: Backend) -> Option<TestApp> {
         org::auth::use_cheap_password_hashing();
+        if std::env::var_os("CIVICGRID_TEST_LOG").is_some() {
+            // Server-side errors (500s) are logged, not sent: show them when asked.
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter("warn")
+                .with_test_writer()
+                .try_init();
+        }
         sqlx::any::install_default_drivers();
         let (url, cleanup) = match backend {
             Backend::Sqlite => {

@@ -413,7 +413,204 @@ async fn bad_ledger_input_writes_nothing(app: TestApp) {
     assert_eq!(app.count("ledger_txn").await, before, "nothing written");
 }
 
+async fn gifts_exchanges_catalogue_guarantee_honours(app: TestApp) {
+    let cadre = app.api("cadre_a").await;
+    let me = app.api("personnel_a").await;
+    let p = app.fx.person_a;
+    let resident = app.fx.accounts["resident_a"];
+    assert_eq!(
+        cadre
+            .post("/ledger/credits", credit(&app, p, 600, "ten-hours"))
+            .await
+            .status,
+        201
+    );
+    // Gifts go only to registered close relatives.
+    let g = me
+        .post(
+            "/ledger/gifts",
+            json!({"to_person_id": resident, "minutes": 60, "key": "gift-1"}),
+        )
+        .await;
+    assert_eq!(g.status, 422);
+    assert_eq!(g.body["errors"][0]["field"], "to_person_id");
+    assert_eq!(
+        me.post(
+            "/ledger/family-links",
+            json!({"person_id": p, "relative_id": resident, "relation": "父母"})
+        )
+        .await
+        .status,
+        403,
+        "people do not register their own relatives"
+    );
+    let bad = cadre
+        .post(
+            "/ledger/family-links",
+            json!({"person_id": p, "relative_id": resident, "relation": "朋友"}),
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    let ok = cadre
+        .post(
+            "/ledger/family-links",
+            json!({"person_id": p, "relative_id": resident, "relation": "父母"}),
+        )
+        .await;
+    assert_eq!(ok.status, 204, "{:?}", ok.body);
+    assert_eq!(
+        me.get(&format!("/ledger/people/{p}/relatives")).await.body[0]["relation"],
+        "父母"
+    );
+    let g = me
+        .post(
+            "/ledger/gifts",
+            json!({"to_person_id": resident, "minutes": 60, "key": "gift-1"}),
+        )
+        .await;
+    assert_eq!(g.status, 201, "{:?}", g.body);
+    assert_eq!(balance(&cadre, resident).await.1, 60);
+    // Spending for oneself starts at 60: person A (born 1949) may, the resident (no birth date) may not.
+    let young = app.api("resident_a").await;
+    let r = young
+        .post(
+            "/ledger/exchanges",
+            json!({"provider_person_id": p, "minutes": 30, "description": "陪同就医"}),
+        )
+        .await;
+    assert_eq!(r.status, 409);
+    assert_eq!(r.body["code"], "too_young_to_spend");
+    let ex = me
+        .post("/ledger/exchanges", json!({"provider_person_id": app.fx.person_b, "minutes": 90, "description": "上门理发"}))
+        .await;
+    assert_eq!(ex.status, 201, "{:?}", ex.body);
+    let id = ex.body["id"].as_i64().unwrap();
+    let first = me
+        .post(&format!("/ledger/exchanges/{id}/confirm"), json!({}))
+        .await;
+    assert_eq!(first.body["state"], "proposed", "one side is not enough");
+    assert_eq!(balance(&cadre, p).await.1, 540);
+    let provider = app.browser("platform").await;
+    let _ = provider;
+    // The provider (person B) confirms through their own session: give them an account.
+    let hash = org::auth::hash_password(testkit::PASSWORD).await.unwrap();
+    org::accounts::bootstrap_account(
+        &app.db,
+        app.fx.city_id,
+        app.fx.person_b,
+        "person_b",
+        &hash,
+        &[],
+    )
+    .await
+    .unwrap();
+    let b = app.api("person_b").await;
+    let done = b
+        .post(&format!("/ledger/exchanges/{id}/confirm"), json!({}))
+        .await;
+    assert_eq!(done.body["state"], "done", "{:?}", done.body);
+    assert_eq!(balance(&cadre, p).await.1, 450);
+    assert_eq!(b.get("/ledger/me").await.body["minutes"], 90);
+    assert_eq!(
+        b.post(&format!("/ledger/exchanges/{id}/confirm"), json!({}))
+            .await
+            .status,
+        409,
+        "moves once"
+    );
+    // A catalogue: stock decreases, out of stock is a clear error, replays take no stock.
+    let item = cadre
+        .post(
+            &format!("/ledger/funds/{}/items", app.fx.community_a),
+            json!({"name": "米（5 斤）", "price_minutes": 120, "stock": 1}),
+        )
+        .await;
+    assert_eq!(item.status, 201, "{:?}", item.body);
+    let item_id = item.body["id"].as_i64().unwrap();
+    assert_eq!(
+        me.post(
+            &format!("/ledger/funds/{}/items", app.fx.community_a),
+            json!({"name": "x", "price_minutes": 1, "stock": 1})
+        )
+        .await
+        .status,
+        403
+    );
+    let r = me
+        .post(
+            &format!("/ledger/items/{item_id}/redeem"),
+            json!({"key": "buy-1"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    let again = me
+        .post(
+            &format!("/ledger/items/{item_id}/redeem"),
+            json!({"key": "buy-1"}),
+        )
+        .await;
+    assert_eq!(again.status, 200, "a replay answers the first redemption");
+    let gone = me
+        .post(
+            &format!("/ledger/items/{item_id}/redeem"),
+            json!({"key": "buy-2"}),
+        )
+        .await;
+    assert_eq!(gone.status, 409);
+    assert_eq!(gone.body["code"], "out_of_stock");
+    assert_eq!(balance(&cadre, p).await.1, 330);
+    let list = me
+        .get(&format!("/ledger/funds/{}/items", app.fx.community_a))
+        .await;
+    assert_eq!(list.body[0]["stock"], 0);
+    // The guarantee fund backs a community fund.
+    let platform = app.api("platform").await;
+    assert_eq!(
+        cadre
+            .post(
+                "/ledger/guarantee",
+                json!({"unit_id": app.fx.community_a, "minutes": 60, "reason": "x", "key": "gua"})
+            )
+            .await
+            .status,
+        403
+    );
+    let gu = platform
+        .post("/ledger/guarantee", json!({"unit_id": app.fx.community_a, "minutes": 600, "reason": "试点兜底", "key": "gua"}))
+        .await;
+    assert_eq!(gu.status, 201, "{:?}", gu.body);
+    // Honours: 10 hours = 10 points; with the threshold at 5 points person A qualifies.
+    platform
+        .post(
+            "/ledger/settings",
+            json!({"key": "honour_points_e2", "value": 500, "effective_from": "2026-01-01"}),
+        )
+        .await;
+    let h = cadre.get("/ledger/honours?period=2026-11").await;
+    assert_eq!(h.status, 200, "{:?}", h.body);
+    assert_eq!(h.body["threshold_e2"], 500);
+    assert!(
+        h.body["people"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["person_id"] == p)
+    );
+    assert_eq!(
+        cadre.get("/ledger/honours?period=2026-13").await.status,
+        422
+    );
+    assert_eq!(me.get("/ledger/honours?period=2026").await.status, 403);
+    // The whole ledger as beancount, for platform admins only.
+    assert_eq!(cadre.get("/ledger/export.beancount").await.status, 403);
+    let bean = platform.get("/ledger/export.beancount").await;
+    assert_eq!(bean.status, 200);
+    assert!(bean.body.as_str().unwrap().contains("Liabilities:Person:P"));
+    trial_is_balanced(&app).await;
+}
+
 testkit::backend_tests!(
+    gifts_exchanges_catalogue_guarantee_honours,
     credit_replay_donate_grant_statement,
     two_concurrent_spends_of_the_same_coins,
     reversals_restore_and_happen_once,

@@ -3,6 +3,8 @@
 
 mod audit;
 mod auth;
+mod bank_pages;
+mod beancount;
 mod import;
 mod ledger;
 mod matrix;

@@ -212,3 +212,193 @@ pub async fn set_setting(
     ledger::rules::set_setting(&s.db, &u.access, c).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// Register a close relative (直系亲属) who may receive gifts of time.
+#[utoipa::path(post, path = "/ledger/family-links", tag = "ledger", request_body = ledger::exchange::FamilyLinkInput,
+    responses((status = 204), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+pub async fn link_relative(
+    State(s): State<AppState>,
+    u: ApiUser,
+    ApiJson(f): ApiJson<ledger::exchange::FamilyLinkInput>,
+) -> ApiResult<StatusCode> {
+    ledger::exchange::link_relative(&s.db, &u.access, f).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A person's registered close relatives.
+#[utoipa::path(get, path = "/ledger/people/{id}/relatives", tag = "ledger", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<ledger::exchange::FamilyLink>)))]
+pub async fn relatives(
+    State(s): State<AppState>,
+    u: ApiUser,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<Vec<ledger::exchange::FamilyLink>>> {
+    Ok(Json(
+        ledger::exchange::relatives(&s.db, &u.access, id).await?,
+    ))
+}
+
+/// Give one's own time coins to a registered close relative.
+#[utoipa::path(post, path = "/ledger/gifts", tag = "ledger", request_body = ledger::exchange::Gift,
+    responses((status = 201, body = Txn), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+pub async fn give(
+    State(s): State<AppState>,
+    u: ApiUser,
+    ApiJson(g): ApiJson<ledger::exchange::Gift>,
+) -> ApiResult<(StatusCode, Json<Txn>)> {
+    Ok(created(ledger::exchange::give(&s.db, &u.access, g).await?))
+}
+
+/// Propose to spend one's time coins on a service from another person.
+#[utoipa::path(post, path = "/ledger/exchanges", tag = "ledger", request_body = ledger::exchange::ExchangeInput,
+    responses((status = 201, body = ledger::exchange::Exchange), (status = 409, body = crate::error::Problem)))]
+pub async fn propose(
+    State(s): State<AppState>,
+    u: ApiUser,
+    ApiJson(e): ApiJson<ledger::exchange::ExchangeInput>,
+) -> ApiResult<(StatusCode, Json<ledger::exchange::Exchange>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(ledger::exchange::propose(&s.db, &u.access, e).await?),
+    ))
+}
+
+/// Confirm an exchange (payer or provider); the coins move when both have.
+#[utoipa::path(post, path = "/ledger/exchanges/{id}/confirm", tag = "ledger", params(("id" = i64, Path)),
+    responses((status = 200, body = ledger::exchange::Exchange)))]
+pub async fn confirm(
+    State(s): State<AppState>,
+    u: ApiUser,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<ledger::exchange::Exchange>> {
+    Ok(Json(ledger::exchange::confirm(&s.db, &u.access, id).await?))
+}
+
+/// Cancel an exchange before the coins moved.
+#[utoipa::path(post, path = "/ledger/exchanges/{id}/cancel", tag = "ledger", params(("id" = i64, Path)),
+    responses((status = 200, body = ledger::exchange::Exchange)))]
+pub async fn cancel(
+    State(s): State<AppState>,
+    u: ApiUser,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<ledger::exchange::Exchange>> {
+    Ok(Json(ledger::exchange::cancel(&s.db, &u.access, id).await?))
+}
+
+/// A community's catalogue of goods for coins.
+#[utoipa::path(get, path = "/ledger/funds/{unit_id}/items", tag = "ledger", params(("unit_id" = i64, Path)),
+    responses((status = 200, body = Vec<ledger::exchange::Item>)))]
+pub async fn items(
+    State(s): State<AppState>,
+    u: ApiUser,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<Vec<ledger::exchange::Item>>> {
+    Ok(Json(ledger::exchange::items(&s.db, &u.access, id).await?))
+}
+
+/// Add an item to a community's catalogue.
+#[utoipa::path(post, path = "/ledger/funds/{unit_id}/items", tag = "ledger", params(("unit_id" = i64, Path)),
+    request_body = ledger::exchange::ItemInput, responses((status = 201, body = ledger::exchange::Item)))]
+pub async fn add_item(
+    State(s): State<AppState>,
+    u: ApiUser,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(i): ApiJson<ledger::exchange::ItemInput>,
+) -> ApiResult<(StatusCode, Json<ledger::exchange::Item>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(ledger::exchange::add_item(&s.db, &u.access, id, i).await?),
+    ))
+}
+
+/// A redemption request.
+#[derive(Debug, serde::Deserialize, ToSchema)]
+pub struct Redeem {
+    /// Idempotency key.
+    pub key: String,
+}
+
+/// Redeem one item for one's own coins (stock decreases; out of stock is 409).
+#[utoipa::path(post, path = "/ledger/items/{id}/redeem", tag = "ledger", params(("id" = i64, Path)), request_body = Redeem,
+    responses((status = 201, body = Txn), (status = 409, body = crate::error::Problem)))]
+pub async fn redeem(
+    State(s): State<AppState>,
+    u: ApiUser,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(r): ApiJson<Redeem>,
+) -> ApiResult<(StatusCode, Json<Txn>)> {
+    Ok(created(
+        ledger::exchange::redeem(&s.db, &u.access, id, &r.key).await?,
+    ))
+}
+
+/// The guarantee fund tops up a community fund (platform admins).
+#[utoipa::path(post, path = "/ledger/guarantee", tag = "ledger", request_body = ledger::exchange::GuaranteeTopUp,
+    responses((status = 201, body = Txn), (status = 403, body = crate::error::Problem)))]
+pub async fn guarantee(
+    State(s): State<AppState>,
+    u: ApiUser,
+    ApiJson(g): ApiJson<ledger::exchange::GuaranteeTopUp>,
+) -> ApiResult<(StatusCode, Json<Txn>)> {
+    Ok(created(
+        ledger::exchange::guarantee(&s.db, &u.access, g).await?,
+    ))
+}
+
+/// The honour list query.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+pub struct PeriodQuery {
+    /// `YYYY` or `YYYY-MM`.
+    pub period: String,
+}
+
+/// Who reached the honour threshold in a period (by name, not a ranking).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Honours {
+    /// The threshold in force (hundredths of a point).
+    pub threshold_e2: i64,
+    /// The people who reached it.
+    pub people: Vec<ledger::exchange::Honour>,
+}
+
+/// The honour list (通报表扬; candidates for 社区服务之星 / 最美下沉干部) of a period.
+#[utoipa::path(get, path = "/ledger/honours", tag = "ledger", params(PeriodQuery), responses((status = 200, body = Honours)))]
+pub async fn honours(
+    State(s): State<AppState>,
+    u: ApiUser,
+    ApiQuery(q): ApiQuery<PeriodQuery>,
+) -> ApiResult<Json<Honours>> {
+    let (threshold_e2, people) = ledger::exchange::honours(&s.db, &u.access, &q.period).await?;
+    Ok(Json(Honours {
+        threshold_e2,
+        people,
+    }))
+}
+
+/// The city's whole ledger as a beancount file (platform admins; checked by `bean-check`).
+#[utoipa::path(get, path = "/ledger/export.beancount", tag = "ledger",
+    responses((status = 200, content_type = "text/plain"), (status = 403, body = crate::error::Problem)))]
+pub async fn export_beancount(
+    State(s): State<AppState>,
+    u: ApiUser,
+) -> ApiResult<axum::response::Response> {
+    use axum::response::IntoResponse;
+    if !u.access.manages_city() {
+        return Err(kernel::Error::Forbidden("账本导出由平台管理员操作").into());
+    }
+    let text = ledger::beancount::export(&s.db, u.access.city_id()).await?;
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "text/plain; charset=utf-8",
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                "attachment; filename=\"ledger.beancount\"",
+            ),
+        ],
+        text,
+    )
+        .into_response())
+}

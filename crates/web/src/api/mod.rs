@@ -96,6 +96,17 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(bank::fund))
         .routes(routes!(bank::trial_balance))
         .routes(routes!(bank::standard, bank::set_rule))
-        .routes(routes!(bank::set_setting));
+        .routes(routes!(bank::set_setting))
+        .routes(routes!(bank::link_relative))
+        .routes(routes!(bank::relatives))
+        .routes(routes!(bank::give))
+        .routes(routes!(bank::propose))
+        .routes(routes!(bank::confirm))
+        .routes(routes!(bank::cancel))
+        .routes(routes!(bank::items, bank::add_item))
+        .routes(routes!(bank::redeem))
+        .routes(routes!(bank::guarantee))
+        .routes(routes!(bank::honours))
+        .routes(routes!(bank::export_beancount));
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1)
 }

@@ -13,6 +13,7 @@ use crate::AppState;
 
 pub mod admin;
 pub mod auth;
+pub mod bank;
 pub mod home;
 pub mod me;
 pub mod org_pages;
@@ -76,6 +77,22 @@ pub fn router() -> Router<AppState> {
         .route("/me", get(me::me_page))
         .route("/me/profile", post(me::update_profile))
         .route("/me/record.json", get(me::download_record))
+        .route("/bank", get(bank::my_bank))
+        .route("/bank/donate", post(bank::donate))
+        .route("/bank/statement.xlsx", get(bank::statement_xlsx))
+        .route(
+            "/bank/credit",
+            get(bank::credit::page).post(bank::credit::record),
+        )
+        .route("/bank/funds", get(bank::funds::list))
+        .route("/bank/funds/{unit_id}", get(bank::funds::fund_page))
+        .route("/bank/funds/{unit_id}/grant", post(bank::funds::grant))
+        .route("/bank/trial-balance", get(bank::funds::trial_balance))
+        .route(
+            "/bank/standard",
+            get(bank::standard::page).post(bank::standard::set_rule),
+        )
+        .route("/bank/settings", post(bank::standard::set_setting))
         .route("/import", get(admin::import_page))
         .route("/import/{kind}", post(admin::import))
         .route("/templates/{kind}", get(admin::template))
@@ -131,6 +148,7 @@ impl Frame {
             nav.push(("/people", "人员", "people"));
             nav.push(("/employers", "派出单位", "employers"));
         }
+        nav.push(("/bank", "时间银行与积分", "bank"));
         if admin {
             nav.push(("/skills", "专长目录", "skills"));
             nav.push(("/import", "导入导出", "import"));
@@ -147,6 +165,12 @@ impl Frame {
                 ("/", "待办", "home"),
                 ("/units", "网格", "units"),
                 ("/people", "人员", "people"),
+                ("/me", "我的", "me"),
+            ]
+        } else if access.has(Role::Personnel) {
+            vec![
+                ("/", "任务", "home"),
+                ("/bank", "时间银行", "bank"),
                 ("/me", "我的", "me"),
             ]
         } else {

@@ -1,0 +1,305 @@
+//! Posting throughput of the ledger engine, next to the raw insert rate of the same
+//! database in the same run.
+//!
+//! `cargo bench -p ledger` measures a fresh temporary SQLite file; with
+//! `CIVICGRID_BENCH_POSTGRES_URL=postgres://…` also a fresh PostgreSQL database
+//! (`cg_bench_<suffix>`, created and dropped here). Per backend:
+//!
+//! - `transfer/single` — one `engine::post` of a 2-leg minutes transfer between two people;
+//! - `transfer/batch100` — 100 such posts in a row (throughput in transfers);
+//! - `transfer/fanout51` — one transaction of 51 legs (one payer, 50 payees);
+//! - `raw_insert/autocommit` — one `INSERT` into a scratch table, its own transaction;
+//! - `raw_insert/tx100` — 100 `INSERT`s in one explicit transaction (throughput in rows).
+
+use std::hint::black_box;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use kernel::Db;
+use kernel::audit::Actor;
+use ledger::Currency;
+use ledger::engine::{self, Owner, Request};
+use org::people::PersonInput;
+use tokio::runtime::Runtime;
+
+/// People paid in the fan-out transaction.
+const FANOUT: usize = 50;
+
+static KEYS: AtomicU64 = AtomicU64::new(0);
+
+fn key(prefix: &str) -> String {
+    format!("{prefix}-{}", KEYS.fetch_add(1, Ordering::Relaxed))
+}
+
+fn suffix() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!("{}_{nanos:x}", std::process::id())
+}
+
+/// `admin_url` with its database name replaced by `db`.
+fn pg_url_with_db(admin_url: &str, db: &str) -> String {
+    let (base, query) = admin_url
+        .split_once('?')
+        .map_or((admin_url, None), |(b, q)| (b, Some(q)));
+    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let path_start = base[scheme_end..]
+        .find('/')
+        .map(|i| i + scheme_end)
+        .unwrap_or(base.len());
+    match query {
+        Some(q) => format!("{}/{db}?{q}", &base[..path_start]),
+        None => format!("{}/{db}", &base[..path_start]),
+    }
+}
+
+/// A fresh database and what to remove afterwards.
+enum Scratch {
+    Dir(std::path::PathBuf),
+    Postgres { admin_url: String, name: String },
+}
+
+/// A migrated database with a city, a payer holding plenty of minutes, a payee and
+/// `FANOUT` more people.
+struct Bench {
+    db: Db,
+    actor: Actor,
+    payer: i64,
+    payee: i64,
+    others: Vec<i64>,
+    scratch: Scratch,
+}
+
+async fn setup(label: &str) -> Option<Bench> {
+    sqlx::any::install_default_drivers();
+    let (url, scratch) = if label == "postgres" {
+        let admin_url = std::env::var("CIVICGRID_BENCH_POSTGRES_URL").ok()?;
+        let name = format!("cg_bench_{}", suffix());
+        let admin = sqlx::AnyPool::connect(&admin_url)
+            .await
+            .expect("connect to PostgreSQL");
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&admin)
+            .await
+            .expect("create bench database");
+        admin.close().await;
+        (
+            pg_url_with_db(&admin_url, &name),
+            Scratch::Postgres { admin_url, name },
+        )
+    } else {
+        let dir = std::env::temp_dir().join(format!("civicgrid-bench-{}", suffix()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        (
+            format!("sqlite://{}/bench.db", dir.display()),
+            Scratch::Dir(dir),
+        )
+    };
+    let db = Db::connect(&url).await.expect("connect");
+    db.migrate().await.expect("migrate");
+    let (city_id, root) = org::units::create_city(&db, "基准市", "980000")
+        .await
+        .expect("city");
+    let sys = org::access::system_access(city_id, root.id, "基准");
+    let mut people = Vec::new();
+    for i in 0..FANOUT + 2 {
+        let p = org::people::create(
+            &db,
+            &sys,
+            PersonInput {
+                kind: "resident".into(),
+                name: format!("基准{i}"),
+                phone: Some(format!("136{i:08}")),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("person");
+        people.push(p.id);
+    }
+    let actor = Actor::system(city_id, "基准");
+    let (payer, payee) = (people[0], people[1]);
+    engine::post(
+        &db,
+        &actor,
+        Request {
+            kind: "grant".into(),
+            key: "seed".into(),
+            ref_kind: None,
+            ref_id: None,
+            memo: "seed".into(),
+            occurred_on: "2026-11-25".into(),
+            legs: vec![
+                (Owner::Person(payer), Currency::Minutes, 100_000_000_000),
+                (Owner::Issuance, Currency::Minutes, -100_000_000_000),
+            ],
+            reverses: None,
+            person_id: Some(payer),
+        },
+    )
+    .await
+    .expect("seed");
+    let id = if db.backend() == kernel::Backend::Postgres {
+        "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY"
+    } else {
+        "INTEGER PRIMARY KEY AUTOINCREMENT"
+    };
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "CREATE TABLE bench_scratch (id {id}, k TEXT NOT NULL, v BIGINT NOT NULL, at BIGINT NOT NULL)"
+    )))
+    .execute(db.writer())
+    .await
+    .expect("scratch table");
+    Some(Bench {
+        db,
+        actor,
+        payer,
+        payee,
+        others: people[2..].to_vec(),
+        scratch,
+    })
+}
+
+async fn teardown(b: Bench) {
+    b.db.close().await;
+    match b.scratch {
+        Scratch::Dir(dir) => {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+        Scratch::Postgres { admin_url, name } => {
+            if let Ok(admin) = sqlx::AnyPool::connect(&admin_url).await {
+                let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                )))
+                .execute(&admin)
+                .await;
+                admin.close().await;
+            }
+        }
+    }
+}
+
+fn transfer(b: &Bench, legs: Vec<(Owner, Currency, i64)>) -> Request {
+    Request {
+        kind: "transfer".into(),
+        key: key("t"),
+        ref_kind: None,
+        ref_id: None,
+        memo: String::new(),
+        occurred_on: "2026-11-25".into(),
+        legs,
+        reverses: None,
+        person_id: Some(b.payer),
+    }
+}
+
+async fn one_transfer(b: &Bench) {
+    let req = transfer(
+        b,
+        vec![
+            (Owner::Person(b.payer), Currency::Minutes, -1),
+            (Owner::Person(b.payee), Currency::Minutes, 1),
+        ],
+    );
+    black_box(engine::post(&b.db, &b.actor, req).await.expect("transfer"));
+}
+
+async fn fanout(b: &Bench) {
+    let mut legs = vec![(
+        Owner::Person(b.payer),
+        Currency::Minutes,
+        -(b.others.len() as i64),
+    )];
+    legs.extend(
+        b.others
+            .iter()
+            .map(|p| (Owner::Person(*p), Currency::Minutes, 1)),
+    );
+    black_box(
+        engine::post(&b.db, &b.actor, transfer(b, legs))
+            .await
+            .expect("fan-out"),
+    );
+}
+
+const INSERT: &str = "INSERT INTO bench_scratch (k, v, at) VALUES ($1, $2, $3)";
+
+async fn raw_insert(db: &Db) {
+    sqlx::query(INSERT)
+        .bind(key("r"))
+        .bind(1_i64)
+        .bind(kernel::time::now_ms())
+        .execute(db.writer())
+        .await
+        .expect("insert");
+}
+
+async fn raw_insert_100(db: &Db) {
+    let mut tx = db.begin().await.expect("begin");
+    for _ in 0..100 {
+        sqlx::query(INSERT)
+            .bind(key("r"))
+            .bind(1_i64)
+            .bind(kernel::time::now_ms())
+            .execute(&mut *tx)
+            .await
+            .expect("insert");
+    }
+    tx.commit().await.expect("commit");
+}
+
+fn posting(c: &mut Criterion) {
+    let rt: Runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    for label in ["sqlite", "postgres"] {
+        let Some(b) = rt.block_on(setup(label)) else {
+            eprintln!("{label}: skipped (set CIVICGRID_BENCH_POSTGRES_URL to measure it)");
+            continue;
+        };
+        {
+            let mut g = c.benchmark_group(format!("{label}/transfer"));
+            g.throughput(Throughput::Elements(1));
+            g.bench_function("single", |i| i.iter(|| rt.block_on(one_transfer(&b))));
+            g.throughput(Throughput::Elements(100));
+            g.bench_function("batch100", |i| {
+                i.iter(|| {
+                    rt.block_on(async {
+                        for _ in 0..100 {
+                            one_transfer(&b).await;
+                        }
+                    })
+                })
+            });
+            g.throughput(Throughput::Elements(1));
+            g.bench_function(format!("fanout{}", FANOUT + 1), |i| {
+                i.iter(|| rt.block_on(fanout(&b)))
+            });
+            g.finish();
+        }
+        {
+            let mut g = c.benchmark_group(format!("{label}/raw_insert"));
+            g.throughput(Throughput::Elements(1));
+            g.bench_function("autocommit", |i| i.iter(|| rt.block_on(raw_insert(&b.db))));
+            g.throughput(Throughput::Elements(100));
+            g.bench_function("tx100", |i| i.iter(|| rt.block_on(raw_insert_100(&b.db))));
+            g.finish();
+        }
+        rt.block_on(teardown(b));
+    }
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default()
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3));
+    targets = posting
+}
+criterion_main!(benches);
