@@ -210,6 +210,10 @@ pub struct Exchange {
     pub payer_person_id: i64,
     /// Who serves.
     pub provider_person_id: i64,
+    /// The payer's name (the two sides of an exchange see each other's names).
+    pub payer_name: String,
+    /// The provider's name.
+    pub provider_name: String,
     /// Minutes.
     pub minutes: i64,
     /// What the service is.
@@ -235,16 +239,12 @@ pub struct ExchangeInput {
     pub description: String,
 }
 
-async fn load_exchange(db: &Db, city_id: i64, id: i64) -> Result<Exchange> {
-    let rows = sqlx::query(
-        "SELECT id, payer_person_id, provider_person_id, minutes, description, state, payer_confirmed_at, \
-         provider_confirmed_at, txn_id FROM bank_exchange WHERE city_id = $1 AND id = $2",
-    )
-    .bind(city_id)
-    .bind(id)
-    .fetch_all(db.reader())
-    .await?;
-    let r = rows.first().ok_or(Error::NotFound)?;
+const EXCHANGE: &str = "SELECT x.id, x.payer_person_id, x.provider_person_id, x.minutes, x.description, x.state, \
+    x.payer_confirmed_at, x.provider_confirmed_at, x.txn_id, pa.name, pr.name FROM bank_exchange x \
+    JOIN person pa ON pa.city_id = x.city_id AND pa.id = x.payer_person_id \
+    JOIN person pr ON pr.city_id = x.city_id AND pr.id = x.provider_person_id";
+
+fn exchange_row(r: &sqlx::any::AnyRow) -> Result<Exchange> {
     Ok(Exchange {
         id: r.try_get(0)?,
         payer_person_id: r.try_get(1)?,
@@ -255,7 +255,20 @@ async fn load_exchange(db: &Db, city_id: i64, id: i64) -> Result<Exchange> {
         payer_confirmed: r.try_get::<Option<i64>, _>(6)?.is_some(),
         provider_confirmed: r.try_get::<Option<i64>, _>(7)?.is_some(),
         txn_id: r.try_get(8)?,
+        payer_name: r.try_get(9)?,
+        provider_name: r.try_get(10)?,
     })
+}
+
+async fn load_exchange(db: &Db, city_id: i64, id: i64) -> Result<Exchange> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{EXCHANGE} WHERE x.city_id = $1 AND x.id = $2"
+    )))
+    .bind(city_id)
+    .bind(id)
+    .fetch_all(db.reader())
+    .await?;
+    exchange_row(rows.first().ok_or(Error::NotFound)?)
 }
 
 /// Propose to spend one's minutes on a service from another person (from the city's age).
@@ -397,6 +410,19 @@ pub async fn confirm(db: &Db, access: &Access, id: i64) -> Result<Exchange> {
             .await?;
     }
     load_exchange(db, access.city_id(), id).await
+}
+
+/// The caller's exchanges, as payer or provider, newest first (at most 100).
+pub async fn my_exchanges(db: &Db, access: &Access) -> Result<Vec<Exchange>> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{EXCHANGE} WHERE x.city_id = $1 AND (x.payer_person_id = $2 OR x.provider_person_id = $2) \
+         ORDER BY x.id DESC LIMIT 100"
+    )))
+    .bind(access.city_id())
+    .bind(access.person_id())
+    .fetch_all(db.reader())
+    .await?;
+    rows.iter().map(exchange_row).collect()
 }
 
 /// The payer withdraws an exchange before the coins moved.

@@ -485,6 +485,10 @@ async fn gifts_exchanges_catalogue_guarantee_honours(app: TestApp) {
         .await;
     assert_eq!(ex.status, 201, "{:?}", ex.body);
     let id = ex.body["id"].as_i64().unwrap();
+    assert_eq!(
+        ex.body["provider_name"], "李下沉",
+        "the two sides see each other's names"
+    );
     let first = me
         .post(&format!("/ledger/exchanges/{id}/confirm"), json!({}))
         .await;

@@ -3,6 +3,7 @@
 
 mod audit;
 mod auth;
+mod bank_more;
 mod bank_pages;
 mod beancount;
 mod import;

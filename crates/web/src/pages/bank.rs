@@ -21,6 +21,7 @@ use crate::extract::{CsrfForm, PageUser, urlencode};
 
 pub mod credit;
 pub mod funds;
+pub mod more;
 pub mod standard;
 
 /// Statement lines per page.
@@ -347,6 +348,7 @@ struct MyBankPage {
     errors: FormErrors,
     staff: bool,
     platform: bool,
+    admin: bool,
 }
 
 async fn my_bank_view(
@@ -400,6 +402,7 @@ async fn my_bank_view(
         errors,
         staff: a.is_staff(),
         platform: a.manages_city(),
+        admin: a.is_administrator(),
     });
     unprocessable(res, failed)
 }

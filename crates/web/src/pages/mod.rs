@@ -89,6 +89,30 @@ pub fn router() -> Router<AppState> {
         .route("/bank/funds/{unit_id}/grant", post(bank::funds::grant))
         .route("/bank/trial-balance", get(bank::funds::trial_balance))
         .route(
+            "/bank/funds/{unit_id}/guarantee",
+            post(bank::more::guarantee),
+        )
+        .route(
+            "/bank/gift",
+            get(bank::more::gift_page).post(bank::more::give),
+        )
+        .route(
+            "/bank/relatives",
+            get(bank::more::relatives_page).post(bank::more::link_relative),
+        )
+        .route(
+            "/bank/exchanges",
+            get(bank::more::exchanges_page).post(bank::more::propose),
+        )
+        .route("/bank/exchanges/{id}/confirm", post(bank::more::confirm))
+        .route("/bank/exchanges/{id}/cancel", post(bank::more::cancel))
+        .route(
+            "/bank/items",
+            get(bank::more::items_page).post(bank::more::add_item),
+        )
+        .route("/bank/items/{id}/redeem", post(bank::more::redeem))
+        .route("/bank/honours", get(bank::more::honours_page))
+        .route(
             "/bank/standard",
             get(bank::standard::page).post(bank::standard::set_rule),
         )

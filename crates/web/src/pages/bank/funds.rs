@@ -8,6 +8,7 @@ use ledger::Currency;
 use ledger::timebank::Grant;
 use serde::Deserialize;
 
+use super::more::GuaranteeForm;
 use super::{
     StatementFilter, StatementRow, form_errors, group_lines, person_options, typed_minutes,
     unprocessable,
@@ -84,6 +85,8 @@ struct FundPage {
     more_people: bool,
     form: GrantForm,
     errors: FormErrors,
+    platform: bool,
+    guarantee: GuaranteeForm,
 }
 
 async fn fund_view(
@@ -91,8 +94,32 @@ async fn fund_view(
     u: &PageUser,
     unit_id: i64,
     f: StatementFilter,
+    form: GrantForm,
+    errors: FormErrors,
+) -> PageResult {
+    fund_view_full(s, u, unit_id, f, form, errors, GuaranteeForm::default()).await
+}
+
+/// The fund page again with the guarantee form as typed and its errors.
+pub(super) async fn fund_view_guarantee(
+    s: &AppState,
+    u: &PageUser,
+    unit_id: i64,
+    guarantee: GuaranteeForm,
+    errors: FormErrors,
+) -> PageResult {
+    let f = StatementFilter::default();
+    fund_view_full(s, u, unit_id, f, GrantForm::default(), errors, guarantee).await
+}
+
+async fn fund_view_full(
+    s: &AppState,
+    u: &PageUser,
+    unit_id: i64,
+    f: StatementFilter,
     mut form: GrantForm,
     errors: FormErrors,
+    mut guarantee: GuaranteeForm,
 ) -> PageResult {
     let a = &u.access;
     let (q, filter_errors) = f.query(super::PAGE_LINES);
@@ -110,6 +137,9 @@ async fn fund_view(
     };
     if form.key.is_empty() {
         form.key = org::auth::random_token();
+    }
+    if guarantee.key.is_empty() {
+        guarantee.key = org::auth::random_token();
     }
     let (rows, next) = group_lines(page.items, page.next);
     let action = format!("/bank/funds/{unit_id}");
@@ -134,6 +164,8 @@ async fn fund_view(
         more_people,
         form,
         errors,
+        platform: a.manages_city(),
+        guarantee,
     });
     unprocessable(res, failed)
 }
