@@ -23,7 +23,7 @@ pub struct Setting {
 }
 
 /// Every setting.
-pub const SETTINGS: [Setting; 6] = [
+pub const SETTINGS: [Setting; 5] = [
     Setting {
         key: "min_age",
         label: "存入时间的最低年龄（未成年人须有监护人陪同或以团体参加）",
@@ -43,11 +43,6 @@ pub const SETTINGS: [Setting; 6] = [
         key: "yearly_target_minutes",
         label: "每年服务目标（分钟，只显示进度，不排名）",
         default: 50 * 60,
-    },
-    Setting {
-        key: "points_per_hour_e2",
-        label: "每小时确认服务记积分（百分之一分）",
-        default: 100,
     },
     Setting {
         key: "honour_points_e2",
