@@ -263,19 +263,92 @@ impl From<sqlx::Error> for Write {
     }
 }
 
-/// Record a transaction inside the caller's database transaction (which the caller commits),
-/// for work that must happen atomically with a posting (a redemption takes stock). The
-/// caller checked the key is new; a duplicate answers `duplicate_key`.
-pub async fn post_in(tx: &mut AnyConnection, db: &Db, actor: &Actor, req: &Request) -> Result<i64> {
+/// A stable hash of a request's input, for operations whose legs depend on the state at
+/// the time (caps): their idempotency is decided by what was asked, not by derived legs.
+pub fn input_hash(input: &serde_json::Value) -> String {
+    hex::encode(Sha256::digest(input.to_string().as_bytes()))
+}
+
+/// The transaction recorded under `key`, as (id, request hash).
+pub async fn find_key(db: &Db, city_id: i64, key: &str) -> Result<Option<(i64, String)>> {
+    existing(&mut *db.reader().acquire().await?, city_id, key.trim()).await
+}
+
+/// The first result of an idempotent request: the transaction marked as a replay.
+pub async fn replay_of(db: &Db, city_id: i64, id: i64) -> Result<Txn> {
+    replay(db, city_id, id).await
+}
+
+/// The error for a key used before with another request.
+pub fn reused_key() -> Error {
+    key_reused()
+}
+
+/// Lock the balances of `rows` (creating accounts and rows as needed) in the engine's
+/// order — by account id, then currency — and answer them in the order given. Work that
+/// decides its legs from balances (the account cap) locks first, then posts in the same
+/// database transaction, so concurrent work cannot overshoot and never deadlocks with a
+/// plain posting.
+pub async fn lock_balances(
+    tx: &mut AnyConnection,
+    db: &Db,
+    city_id: i64,
+    rows: &[(Owner, Currency)],
+) -> Result<Vec<i64>> {
+    let mut keyed = Vec::new();
+    for (i, (owner, currency)) in rows.iter().enumerate() {
+        keyed.push((account(&mut *tx, city_id, *owner).await?, *currency, i));
+    }
+    keyed.sort();
+    let mut out = vec![0; rows.len()];
+    for (account_id, currency, i) in keyed {
+        sqlx::query(
+            "INSERT INTO ledger_balance (city_id, account_id, currency, balance) VALUES ($1, $2, $3, 0) \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(city_id)
+        .bind(account_id)
+        .bind(currency.as_str())
+        .execute(&mut *tx)
+        .await?;
+        let r = sqlx::query(AssertSqlSafe(format!(
+            "SELECT balance FROM ledger_balance WHERE city_id = $1 AND account_id = $2 AND currency = $3{}",
+            db.for_update()
+        )))
+        .bind(city_id)
+        .bind(account_id)
+        .bind(currency.as_str())
+        .fetch_all(&mut *tx)
+        .await?;
+        out[i] = r.first().ok_or(sqlx::Error::RowNotFound)?.try_get(0)?;
+    }
+    Ok(out)
+}
+
+/// Like [`post_in`], with the idempotency hash given by the caller (see [`input_hash`]).
+pub async fn post_in_hashed(
+    tx: &mut AnyConnection,
+    db: &Db,
+    actor: &Actor,
+    req: &Request,
+    hash: &str,
+) -> Result<i64> {
     let key = req.key.trim().to_owned();
     if key.is_empty() || key.len() > 128 {
         return Err(Error::field("key", "幂等键必填，最多 128 个字符"));
     }
-    match write(tx, db, actor, req, &key, &request_hash(req)).await {
+    match write(tx, db, actor, req, &key, hash).await {
         Ok(id) => Ok(id),
         Err(Write::Duplicate) => Err(Error::conflict("duplicate_key", "这笔交易已经记过了")),
         Err(Write::Failed(e)) => Err(e),
     }
+}
+
+/// Record a transaction inside the caller's database transaction (which the caller commits),
+/// for work that must happen atomically with a posting (a redemption takes stock). The
+/// caller checked the key is new; a duplicate answers `duplicate_key`.
+pub async fn post_in(tx: &mut AnyConnection, db: &Db, actor: &Actor, req: &Request) -> Result<i64> {
+    post_in_hashed(tx, db, actor, req, &request_hash(req)).await
 }
 
 async fn write(

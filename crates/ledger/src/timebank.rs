@@ -63,7 +63,7 @@ fn community_of(p: &Person) -> Option<i64> {
 }
 
 async fn sum_points(
-    db: &Db,
+    conn: &mut sqlx::AnyConnection,
     city_id: i64,
     person_id: i64,
     kind: &str,
@@ -84,7 +84,7 @@ async fn sum_points(
     .bind(from)
     .bind(to)
     .bind(format!("service.{kind}"))
-    .fetch_all(db.reader())
+    .fetch_all(conn)
     .await?;
     Ok(rows.first().map(|r| r.try_get(0)).transpose()?.unwrap_or(0))
 }
@@ -128,18 +128,43 @@ pub async fn credit_service(db: &Db, access: &Access, c: ServiceCredit) -> Resul
         ));
     }
     let fund = community_of(&person);
+    let memo_in = c.memo.trim().to_owned();
+    // Idempotency follows the input: a replay answers the first result even when caps or
+    // the account cap would split it differently today.
+    let hash = engine::input_hash(&serde_json::json!({
+        "credit": [person.id, &c.kind, c.minutes, &on, &memo_in, &c.ref_kind, c.ref_id, c.group,
+                   c.guardian_person_id]
+    }));
+    if let Some((id, seen)) = engine::find_key(db, city, &c.key).await? {
+        return if seen == hash {
+            engine::replay_of(db, city, id).await
+        } else {
+            Err(engine::reused_key())
+        };
+    }
+    let cap = rules::setting(db, city, "account_cap_minutes", &on).await?;
+    let mut tx = db.begin().await?;
+    // Lock what this credit touches before reading the totals it depends on.
+    let mut rows = vec![
+        (Owner::Issuance, Currency::Points),
+        (Owner::Issuance, Currency::Minutes),
+        (Owner::Person(person.id), Currency::Points),
+        (Owner::Person(person.id), Currency::Minutes),
+    ];
+    if let Some(f) = fund {
+        rows.push((Owner::Fund(f), Currency::Minutes));
+    }
+    let held = engine::lock_balances(&mut tx, db, city, &rows).await?[3];
     let (month_from, month_to) = (format!("{}-01", &on[..7]), format!("{}-31", &on[..7]));
     let (year_from, year_to) = (format!("{}-01-01", &on[..4]), format!("{}-12-31", &on[..4]));
-    let month = sum_points(db, city, person.id, &c.kind, &month_from, &month_to).await?;
-    let year = sum_points(db, city, person.id, &c.kind, &year_from, &year_to).await?;
+    let month = sum_points(&mut tx, city, person.id, &c.kind, &month_from, &month_to).await?;
+    let year = sum_points(&mut tx, city, person.id, &c.kind, &year_from, &year_to).await?;
     let points = rules::within_caps(&rule, rules::points_for(&rule, c.minutes), month, year);
     let mut legs = Vec::new();
     if points > 0 {
         legs.push((Owner::Person(person.id), Currency::Points, points));
         legs.push((Owner::Issuance, Currency::Points, -points));
     }
-    let cap = rules::setting(db, city, "account_cap_minutes", &on).await?;
-    let (_, held) = engine::balances(db, city, Owner::Person(person.id)).await?;
     let to_person = if c.group {
         0
     } else {
@@ -159,28 +184,42 @@ pub async fn credit_service(db: &Db, access: &Access, c: ServiceCredit) -> Resul
         legs.push((Owner::Fund(f), Currency::Minutes, to_fund));
     }
     legs.push((Owner::Issuance, Currency::Minutes, -c.minutes));
-    let mut memo = c.memo.trim().to_owned();
-    if c.group {
-        memo = format!("{memo}（团体服务，时间捐入社区基金）");
+    let memo = if c.group {
+        format!("{memo_in}（团体服务，时间捐入社区基金）")
     } else if to_fund > 0 {
-        memo = format!("{memo}（超出账户上限的 {} 分钟自动捐入社区基金）", to_fund);
+        format!("{memo_in}（超出账户上限的 {to_fund} 分钟自动捐入社区基金）")
+    } else {
+        memo_in
+    };
+    let req = Request {
+        kind: format!("service.{}", c.kind),
+        key: c.key.clone(),
+        ref_kind: c.ref_kind,
+        ref_id: c.ref_id,
+        memo,
+        occurred_on: on,
+        legs,
+        reverses: None,
+        person_id: Some(person.id),
+    };
+    match engine::post_in_hashed(&mut tx, db, access.actor(), &req, &hash).await {
+        Ok(id) => {
+            tx.commit().await?;
+            engine::get(db, city, id).await
+        }
+        Err(Error::Conflict {
+            code: "duplicate_key",
+            ..
+        }) => {
+            // The same key arrived at the same moment: answer what was recorded.
+            drop(tx);
+            match engine::find_key(db, city, &c.key).await? {
+                Some((id, seen)) if seen == hash => engine::replay_of(db, city, id).await,
+                _ => Err(engine::reused_key()),
+            }
+        }
+        Err(e) => Err(e),
     }
-    engine::post(
-        db,
-        access.actor(),
-        Request {
-            kind: format!("service.{}", c.kind),
-            key: c.key,
-            ref_kind: c.ref_kind,
-            ref_id: c.ref_id,
-            memo,
-            occurred_on: on,
-            legs,
-            reverses: None,
-            person_id: Some(person.id),
-        },
-    )
-    .await
 }
 
 /// A donation of one's own time coins to one's community fund.

@@ -167,6 +167,38 @@ async fn two_concurrent_spends_of_the_same_coins(app: TestApp) {
         "{statuses:?}"
     );
     assert_eq!(balance(&cadre, app.fx.person_a).await.1, 0);
+    // Concurrent credits never take the account over its cap.
+    app.api("platform")
+        .await
+        .post(
+            "/ledger/settings",
+            json!({"key": "account_cap_minutes", "value": 100, "effective_from": "2026-01-01"}),
+        )
+        .await;
+    let (c1, c2, c3) = tokio::join!(
+        cadre.post(
+            "/ledger/credits",
+            credit(&app, app.fx.person_a, 60, "cap-1")
+        ),
+        cadre.post(
+            "/ledger/credits",
+            credit(&app, app.fx.person_a, 60, "cap-2")
+        ),
+        cadre.post(
+            "/ledger/credits",
+            credit(&app, app.fx.person_a, 60, "cap-3")
+        ),
+    );
+    assert!(
+        [c1.status, c2.status, c3.status]
+            .iter()
+            .all(|s| s.as_u16() == 201)
+    );
+    assert_eq!(
+        balance(&cadre, app.fx.person_a).await.1,
+        100,
+        "capped, the rest went to the fund"
+    );
     // The same key sent twice at once records once.
     let cadre2 = cadre.clone();
     let body = credit(&app, app.fx.person_a, 30, "same-key");
@@ -175,7 +207,11 @@ async fn two_concurrent_spends_of_the_same_coins(app: TestApp) {
         cadre2.post("/ledger/credits", body)
     );
     assert_eq!(x.body["id"], y.body["id"]);
-    assert_eq!(balance(&cadre, app.fx.person_a).await.1, 30);
+    assert_eq!(
+        app.count("ledger_txn WHERE idempotency_key = 'same-key'")
+            .await,
+        1
+    );
     trial_is_balanced(&app).await;
 }
 
@@ -271,6 +307,14 @@ async fn the_pilots_rules_hold(app: TestApp) {
         500,
         "capped at 5 points for the month"
     );
+    // A replay under a cap answers the first result (the input decides, not the legs
+    // recomputed against today's totals).
+    let replay = cadre
+        .post("/ledger/credits", credit(&app, p, 180, "after"))
+        .await;
+    assert_eq!(replay.status, 200, "{:?}", replay.body);
+    assert_eq!(replay.body["id"], r.body["id"]);
+    assert_eq!(balance(&cadre, p).await.0, 500);
     // The account cap sends the excess to the community fund.
     platform
         .post(
