@@ -431,11 +431,16 @@ pub async fn cancel(db: &Db, access: &Access, id: i64) -> Result<Exchange> {
     if ex.payer_person_id != access.person_id() && ex.provider_person_id != access.person_id() {
         return Err(Error::NotFound);
     }
-    if ex.state != "proposed" {
+    // Once both sides confirmed the coins move: too late to cancel, even before the state
+    // says so.
+    if ex.state != "proposed" || (ex.payer_confirmed && ex.provider_confirmed) {
         return Err(Error::conflict("exchange_closed", "这笔兑换已经完成或取消"));
     }
     let mut tx = db.begin().await?;
-    sqlx::query("UPDATE bank_exchange SET state = 'cancelled', updated_at = $1 WHERE city_id = $2 AND id = $3 AND state = 'proposed'")
+    sqlx::query(
+        "UPDATE bank_exchange SET state = 'cancelled', updated_at = $1 WHERE city_id = $2 AND id = $3 \
+         AND state = 'proposed' AND (payer_confirmed_at IS NULL OR provider_confirmed_at IS NULL)",
+    )
         .bind(now_ms())
         .bind(access.city_id())
         .bind(id)
