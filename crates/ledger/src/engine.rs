@@ -198,14 +198,20 @@ fn key_reused() -> Error {
     )
 }
 
+/// The idempotency key, trimmed: required, at most 128 characters.
+fn checked_key(key: &str) -> Result<String> {
+    let key = key.trim();
+    if key.is_empty() || key.len() > 128 {
+        return Err(Error::field("key", "幂等键必填，最多 128 个字符"));
+    }
+    Ok(key.to_owned())
+}
+
 /// Record a transaction. The same key with the same content answers the first result;
 /// with other content it is refused and nothing is written.
 pub async fn post(db: &Db, actor: &Actor, req: Request) -> Result<Txn> {
     let city_id = actor.city_id;
-    let key = req.key.trim().to_owned();
-    if key.is_empty() || key.len() > 128 {
-        return Err(Error::field("key", "幂等键必填，最多 128 个字符"));
-    }
+    let key = checked_key(&req.key)?;
     if req.memo.chars().count() > 500 {
         return Err(Error::field("memo", "说明最多 500 个字"));
     }
@@ -333,10 +339,7 @@ pub async fn post_in_hashed(
     req: &Request,
     hash: &str,
 ) -> Result<i64> {
-    let key = req.key.trim().to_owned();
-    if key.is_empty() || key.len() > 128 {
-        return Err(Error::field("key", "幂等键必填，最多 128 个字符"));
-    }
+    let key = checked_key(&req.key)?;
     match write(tx, db, actor, req, &key, hash).await {
         Ok(id) => Ok(id),
         Err(Write::Duplicate) => Err(Error::conflict("duplicate_key", "这笔交易已经记过了")),

@@ -16,6 +16,7 @@ use utoipa::ToSchema;
 use crate::engine::{self, Owner, Request, Txn};
 use crate::model::{Currency, MAX_AMOUNT};
 use crate::rules;
+use crate::timebank::{age_on, check_amount};
 
 /// The relations that count as close (直系亲属, and the spouse as the city pilots allow).
 pub const RELATIONS: [&str; 7] = [
@@ -28,29 +29,10 @@ pub const RELATIONS: [&str; 7] = [
     "外孙子女",
 ];
 
-fn amount(minutes: i64) -> Result<()> {
-    if minutes <= 0 {
-        return Err(Error::field("minutes", "数量必须大于 0"));
-    }
-    if minutes > MAX_AMOUNT {
-        return Err(Error::field("minutes", "数量过大（单笔不超过 10^12）"));
-    }
-    Ok(())
-}
-
 async fn age_of(db: &Db, access: &Access, person_id: i64) -> Result<Option<i64>> {
     let p = org::people::get(db, access, person_id).await?;
-    let today = today();
-    Ok(p.birth_date
-        .as_deref()
-        .and_then(kernel::time::parse_date)
-        .map(|b| {
-            let mut a = i64::from(today.year()) - i64::from(b.year());
-            if (today.month(), today.day()) < (b.month(), b.day()) {
-                a -= 1;
-            }
-            a
-        }))
+    let on = today().to_string();
+    Ok(p.birth_date.as_deref().and_then(|b| age_on(b, &on)))
 }
 
 /// A close relative to register.
@@ -163,7 +145,7 @@ pub struct Gift {
 
 /// Give one's own minutes to a registered close relative.
 pub async fn give(db: &Db, access: &Access, g: Gift) -> Result<Txn> {
-    amount(g.minutes)?;
+    check_amount(g.minutes)?;
     let me = access.person_id();
     let linked = sqlx::query("SELECT relation FROM family_link WHERE city_id = $1 AND person_id = $2 AND relative_id = $3")
         .bind(access.city_id())
@@ -273,7 +255,7 @@ async fn load_exchange(db: &Db, city_id: i64, id: i64) -> Result<Exchange> {
 
 /// Propose to spend one's minutes on a service from another person (from the city's age).
 pub async fn propose(db: &Db, access: &Access, e: ExchangeInput) -> Result<Exchange> {
-    amount(e.minutes)?;
+    check_amount(e.minutes)?;
     let me = access.person_id();
     if e.provider_person_id == me {
         return Err(Error::field("provider_person_id", "不能向自己兑换服务"));
@@ -661,7 +643,7 @@ pub async fn guarantee(db: &Db, access: &Access, g: GuaranteeTopUp) -> Result<Tx
     if !access.manages_city() {
         return Err(Error::Forbidden("保障基金由平台管理员调用"));
     }
-    amount(g.minutes)?;
+    check_amount(g.minutes)?;
     let unit = org::units::get(db, access, g.unit_id).await?;
     if !unit.kind.is_community_level() {
         return Err(Error::field("unit_id", "只有社区（村）有集体基金"));

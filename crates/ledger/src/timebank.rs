@@ -43,7 +43,8 @@ pub struct ServiceCredit {
     pub key: String,
 }
 
-fn age_on(birth: &str, on: &str) -> Option<i64> {
+/// Whole years from a birth date to a date (both `YYYY-MM-DD`).
+pub(crate) fn age_on(birth: &str, on: &str) -> Option<i64> {
     let (b, d) = (parse_date(birth)?, parse_date(on)?);
     let mut age = i64::from(d.year()) - i64::from(b.year());
     if (d.month(), d.day()) < (b.month(), b.day()) {
@@ -258,7 +259,8 @@ pub async fn donate(db: &Db, access: &Access, d: Donation) -> Result<Txn> {
     .await
 }
 
-fn check_amount(minutes: i64) -> Result<()> {
+/// A time-coin amount a person moves: more than 0, at most 10^12 minutes.
+pub(crate) fn check_amount(minutes: i64) -> Result<()> {
     if minutes <= 0 {
         return Err(Error::field("minutes", "数量必须大于 0"));
     }
