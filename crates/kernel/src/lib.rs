@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod db;
 pub mod error;
+pub mod fence;
 pub mod geo;
 pub mod mask;
 pub mod paging;

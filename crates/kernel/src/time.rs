@@ -38,6 +38,57 @@ pub fn parse_date(s: &str) -> Option<Date> {
     s.parse::<Date>().ok()
 }
 
+/// Parse an instant given as Shanghai local time `YYYY-MM-DDTHH:MM` (what a
+/// `datetime-local` field sends; a space instead of `T` and seconds are accepted) or as
+/// RFC 3339 with an offset; milliseconds since the epoch, `None` when not a real time.
+pub fn parse_datetime(s: &str) -> Option<i64> {
+    let s = s.trim();
+    if let Ok(ts) = s.parse::<Timestamp>() {
+        return Some(ts.as_millisecond());
+    }
+    let dt = s
+        .replacen(' ', "T", 1)
+        .parse::<jiff::civil::DateTime>()
+        .ok()?;
+    Some(
+        dt.to_zoned_datetime(shanghai())
+            .ok()?
+            .timestamp()
+            .as_millisecond(),
+    )
+}
+
+/// The `YYYY-MM-DDTHH:MM` Shanghai local time of an instant (for form fields).
+pub fn local_datetime(ms: i64) -> String {
+    let z = Timestamp::from_millisecond(ms)
+        .unwrap_or(Timestamp::UNIX_EPOCH)
+        .to_zoned_datetime(shanghai());
+    format!("{}T{:02}:{:02}", z.date(), z.hour(), z.minute())
+}
+
+/// Weekday (1 = Monday … 7 = Sunday) and minute of the day of an instant in Shanghai.
+pub fn weekday_and_minute(ms: i64) -> (u8, u32) {
+    let z = Timestamp::from_millisecond(ms)
+        .unwrap_or(Timestamp::UNIX_EPOCH)
+        .to_zoned_datetime(shanghai());
+    (
+        z.weekday().to_monday_one_offset() as u8,
+        z.hour() as u32 * 60 + z.minute() as u32,
+    )
+}
+
+/// The first instant of the Shanghai calendar month holding `ms`, and of the next month.
+pub fn month_bounds(ms: i64) -> (i64, i64) {
+    let d = date_of_ms(ms).first_of_month();
+    let start = |d: Date| {
+        d.to_zoned_datetime(shanghai())
+            .map(|z| z.timestamp().as_millisecond())
+            .unwrap_or(0)
+    };
+    let next = d.checked_add(1.month()).unwrap_or(d);
+    (start(d), start(next))
+}
+
 /// `date` minus `days` days.
 pub fn days_before(date: Date, days: i64) -> Date {
     date.checked_sub(days.days()).unwrap_or(date)
@@ -123,5 +174,19 @@ mod tests {
         // Shanghai midnight boundary: 16:30 UTC on the 24th is 00:30 on the 25th.
         let just_after_midnight = now - 14 * 3_600_000;
         assert_eq!(relative_cn(just_after_midnight, now), "今天 00:30");
+    }
+
+    #[test]
+    fn local_datetimes() {
+        let ms = parse_datetime("2026-11-25T14:30").unwrap();
+        assert_eq!(ms, parse_datetime("2026-11-25T06:30:00Z").unwrap());
+        assert_eq!(parse_datetime("2026-11-25 14:30:00"), Some(ms));
+        assert_eq!(local_datetime(ms), "2026-11-25T14:30");
+        assert_eq!(weekday_and_minute(ms), (3, 14 * 60 + 30));
+        assert!(parse_datetime("2026-02-30T10:00").is_none());
+        assert!(parse_datetime("明天").is_none());
+        let (a, b) = month_bounds(ms);
+        assert_eq!(local_datetime(a), "2026-11-01T00:00");
+        assert_eq!(local_datetime(b), "2026-12-01T00:00");
     }
 }

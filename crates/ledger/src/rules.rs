@@ -23,7 +23,7 @@ pub struct Setting {
 }
 
 /// Every setting.
-pub const SETTINGS: [Setting; 5] = [
+pub const SETTINGS: [Setting; 7] = [
     Setting {
         key: "min_age",
         label: "存入时间的最低年龄（未成年人须有监护人陪同或以团体参加）",
@@ -48,6 +48,16 @@ pub const SETTINGS: [Setting; 5] = [
         key: "honour_points_e2",
         label: "通报表扬的积分门槛（百分之一分）",
         default: 100 * 100,
+    },
+    Setting {
+        key: "monthly_task_cap",
+        label: "每人每月承接任务上限（点单与活动；超出须写明理由）",
+        default: 8,
+    },
+    Setting {
+        key: "order_accept_hours",
+        label: "派单后接单时限（小时；超时退回待派单）",
+        default: 24,
     },
 ];
 

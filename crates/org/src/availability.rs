@@ -50,6 +50,11 @@ impl Slot {
         format!("{d} {}-{}", self.start, self.end)
     }
 
+    /// The slot as (day, start minute, end minute) of the day; `None` when malformed.
+    pub fn range(&self) -> Option<(u8, u32, u32)> {
+        Some((self.day, minutes(&self.start)?, minutes(&self.end)?))
+    }
+
     /// Whether the slot covers the minute-of-day range on `day`.
     pub fn covers(&self, day: u8, from_min: u32, to_min: u32) -> bool {
         self.day == day

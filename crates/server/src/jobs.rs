@@ -46,8 +46,20 @@ async fn finish(db: &Db, job: &str, period: &str, outcome: &str) -> Result<(), s
     Ok(())
 }
 
-/// Run the jobs due now: the daily retention of personal data.
+/// Run the jobs due now: order deadlines every ten minutes, the daily retention of
+/// personal data.
 pub async fn run_due(db: &Db) -> anyhow::Result<()> {
+    let now = now_ms();
+    let slot = format!("{}", now / 600_000);
+    if claim(db, "order_deadlines", &slot).await? {
+        let outcome = orders::sweep::run(db, now).await;
+        let text = match &outcome {
+            Ok(o) => serde_json::to_string(o).unwrap_or_default(),
+            Err(e) => format!("failed: {e}"),
+        };
+        finish(db, "order_deadlines", &slot, &text).await?;
+        outcome?;
+    }
     let period = today().to_string();
     if claim(db, "retention", &period).await? {
         let outcome = org::retention::run(db, now_ms()).await;

@@ -1,6 +1,8 @@
 //! Integration tests of the foundation, through the HTTP surface (API and pages), each on
 //! SQLite and — when `CIVICGRID_TEST_POSTGRES_URL` is set — on PostgreSQL.
 
+mod activities;
+mod activities_attendance;
 mod audit;
 mod auth;
 mod bank_more;
@@ -9,6 +11,7 @@ mod beancount;
 mod import;
 mod ledger;
 mod matrix;
+mod orders;
 mod pages;
 mod people;
 mod quality;

@@ -8,9 +8,12 @@ use utoipa_axum::routes;
 
 use crate::AppState;
 
+pub mod activities;
 pub mod admin;
 pub mod auth;
 pub mod bank;
+pub mod inbox;
+pub mod orders;
 pub mod org;
 pub mod people;
 
@@ -30,7 +33,10 @@ pub type ApiResult<T> = Result<T, crate::error::ApiError>;
         (name = "org", description = "组织树、派出单位、专长目录"),
         (name = "people", description = "人员、双报到、账号与角色"),
         (name = "admin", description = "操作日志、数据保存期限、导入导出"),
-        (name = "ledger", description = "积分与时间银行")
+        (name = "ledger", description = "积分与时间银行"),
+        (name = "activities", description = "活动：发布、报名与候补、签到签退、点名与出勤审核"),
+        (name = "orders", description = "群众点单、社区派单、下沉人员接单"),
+        (name = "inbox", description = "站内消息")
     )
 )]
 struct ApiDoc;
@@ -107,6 +113,33 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(bank::redeem))
         .routes(routes!(bank::guarantee))
         .routes(routes!(bank::honours))
-        .routes(routes!(bank::export_beancount));
+        .routes(routes!(bank::export_beancount))
+        .routes(routes!(activities::list, activities::create))
+        .routes(routes!(activities::get))
+        .routes(routes!(activities::cancel))
+        .routes(routes!(activities::signup))
+        .routes(routes!(activities::withdraw))
+        .routes(routes!(activities::roster))
+        .routes(routes!(activities::checkin))
+        .routes(routes!(activities::roll_call))
+        .routes(routes!(activities::review_queue))
+        .routes(routes!(activities::review))
+        .routes(routes!(activities::mine))
+        .routes(routes!(orders::categories))
+        .routes(routes!(orders::board))
+        .routes(routes!(orders::overrides))
+        .routes(routes!(orders::list, orders::place))
+        .routes(routes!(orders::get))
+        .routes(routes!(orders::recommendations))
+        .routes(routes!(orders::dispatch))
+        .routes(routes!(orders::accept))
+        .routes(routes!(orders::decline))
+        .routes(routes!(orders::finish))
+        .routes(routes!(orders::confirm))
+        .routes(routes!(orders::rate_back))
+        .routes(routes!(orders::cancel))
+        .routes(routes!(inbox::list))
+        .routes(routes!(inbox::read_one))
+        .routes(routes!(inbox::read_all));
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1)
 }
