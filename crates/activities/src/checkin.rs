@@ -256,8 +256,15 @@ pub async fn checkin(
     let (dir, crs, point, accuracy) = parse_input(&input)?;
     let city = access.city_id();
     let me = access.person_id();
-    let (row, _) = service::visible(db, access, id).await?;
-    require_seat(db, access, &row, me, "您").await?;
+    // A seat implies the activity is visible: the full visibility check (which reads the
+    // person's record) runs only to choose between 404 and 409 for someone without one.
+    let row = service::fetch(db.reader(), city, id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    if let Err(e) = require_seat(db, access, &row, me, "您").await {
+        service::visible(db, access, id).await?;
+        return Err(e);
+    }
     if row.state != "published" {
         return Err(Error::conflict(
             "activity_cancelled",

@@ -49,6 +49,7 @@ fn bench(c: &mut Criterion) {
         from_min: 9 * 60,
         to_min: 11 * 60,
         place: Point::from_degrees(114.30, 30.60),
+        place_exact: true,
         cap: 8,
     };
     let mut g = c.benchmark_group("recommend");

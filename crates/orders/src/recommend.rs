@@ -40,6 +40,9 @@ pub struct Wanted {
     pub to_min: u32,
     /// Where the service is.
     pub place: Option<Point>,
+    /// Whether `place` is the service's own position; `false` when it stands in for it
+    /// with the centre of the order's community.
+    pub place_exact: bool,
     /// The city's monthly cap on tasks per person.
     pub cap: i64,
 }
@@ -139,11 +142,17 @@ pub fn assess(c: &Candidate, w: &Wanted) -> Recommendation {
         reasons.push("期望时间不在本人填报的空闲时段内".to_owned());
         needs_reason.push("availability".to_owned());
     }
+    let to = if w.place_exact {
+        "服务地点"
+    } else {
+        "服务所在社区"
+    };
     match (f.distance_m, &c.home_name) {
-        (Some(d), Some(n)) if d < 1000.0 => {
-            reasons.push(format!("住在{n}，距服务地点约 {d:.0} 米"))
+        (Some(d), Some(n)) if !w.place_exact && d < 100.0 => {
+            reasons.push(format!("住在本社区（{n}）"))
         }
-        (Some(d), Some(n)) => reasons.push(format!("住在{n}，距服务地点约 {:.1} 公里", d / 1000.0)),
+        (Some(d), Some(n)) if d < 1000.0 => reasons.push(format!("住在{n}，距{to}约 {d:.0} 米")),
+        (Some(d), Some(n)) => reasons.push(format!("住在{n}，距{to}约 {:.1} 公里", d / 1000.0)),
         (_, Some(n)) => reasons.push(format!("住在{n}")),
         _ => reasons.push("未登记居住社区位置".to_owned()),
     }
@@ -202,6 +211,7 @@ mod tests {
             from_min: 9 * 60,
             to_min: 11 * 60,
             place: Point::from_degrees(114.30, 30.60),
+            place_exact: true,
             cap: 8,
         }
     }
@@ -242,6 +252,20 @@ mod tests {
         assert!(r[0].reasons[0].contains("医疗"));
         assert!(r[0].reasons[2].contains("500 米"), "{:?}", r[0].reasons);
         assert!(r[1].reasons[2].contains("5.0 公里"), "{:?}", r[1].reasons);
+    }
+
+    #[test]
+    fn without_a_position_distance_is_to_the_community() {
+        let mut w = wanted();
+        w.place_exact = false;
+        let near = assess(&cand(1, true, true, 0.0, 0), &w);
+        assert_eq!(near.reasons[2], "住在本社区（甲社区）");
+        let far = assess(&cand(2, true, true, 3.0, 0), &w);
+        assert!(
+            far.reasons[2].contains("距服务所在社区约 3.0 公里"),
+            "{:?}",
+            far.reasons
+        );
     }
 
     #[test]

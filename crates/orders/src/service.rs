@@ -820,6 +820,7 @@ pub fn wanted_of(order: &Order, skill: Option<(i64, String)>, cap: i64) -> recom
             .lon_e7
             .zip(order.lat_e7)
             .map(|(lon_e7, lat_e7)| Point { lon_e7, lat_e7 }),
+        place_exact: order.lon_e7.is_some(),
         cap,
     }
 }

@@ -296,15 +296,22 @@ pub async fn board(db: &Db, access: &Access) -> Result<Board> {
         ("accepted", &mut b.accepted),
         ("done", &mut b.done),
     ] {
-        *slot = count(db, access, Some(state), false).await?;
+        *slot = count(db, access, "scope", Some(state), false).await?;
     }
-    b.overdue = count(db, access, None, true).await?;
+    b.overdue = count(db, access, "scope", None, true).await?;
     Ok(b)
 }
 
-async fn count(db: &Db, access: &Access, state: Option<&str>, overdue_only: bool) -> Result<i64> {
+/// How many orders a list would hold (`view` as in [`OrderQuery`]).
+pub async fn count(
+    db: &Db,
+    access: &Access,
+    view: &str,
+    state: Option<&str>,
+    overdue_only: bool,
+) -> Result<i64> {
     let q = OrderQuery {
-        view: Some("scope".into()),
+        view: Some(view.into()),
         state: state.map(str::to_owned),
         overdue: overdue_only,
         ..Default::default()

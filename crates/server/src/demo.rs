@@ -346,7 +346,8 @@ pub async fn generate(db: &Db, scale: Scale, password: &str) -> anyhow::Result<V
         .await?;
         employers.push(emp);
     }
-    let mut first_personnel = None;
+    // The first two (both of the first community) get demo accounts.
+    let mut demo_personnel = Vec::new();
     for i in 0..scale.personnel {
         let employer = &employers[i % employers.len()];
         let community = &communities[(i / 7) % communities.len()];
@@ -394,7 +395,9 @@ pub async fn generate(db: &Db, scale: Scale, password: &str) -> anyhow::Result<V
             },
         )
         .await?;
-        first_personnel.get_or_insert(p.id);
+        if demo_personnel.len() < 2 {
+            demo_personnel.push(p.id);
+        }
     }
     let mut first_resident = None;
     for i in 0..scale.communities.max(1) * 10 {
@@ -511,18 +514,18 @@ pub async fn generate(db: &Db, scale: Scale, password: &str) -> anyhow::Result<V
             scope,
         });
     }
-    if let Some(pid) = first_personnel {
+    for (pid, login) in demo_personnel.iter().zip(["personnel", "personnel2"]) {
         org::accounts::bootstrap_account(
             db,
             city_id,
-            pid,
-            "personnel",
+            *pid,
+            login,
             &hash,
             &[(Role::Personnel, c1.id, None)],
         )
         .await?;
         logins.push(DemoLogin {
-            login: "personnel".into(),
+            login: login.into(),
             role: "下沉人员",
             scope: c1.name.clone(),
         });
@@ -542,6 +545,9 @@ pub async fn generate(db: &Db, scale: Scale, password: &str) -> anyhow::Result<V
             role: "居民",
             scope: c1.name.clone(),
         });
+    }
+    if !demo_personnel.is_empty() && first_resident.is_some() {
+        crate::demo_work::generate(db, password, c1, &grids[0]).await?;
     }
     db.analyze().await?;
     Ok(logins)

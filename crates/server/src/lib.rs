@@ -8,7 +8,9 @@ use std::sync::Arc;
 use anyhow::Context;
 use kernel::Db;
 
+pub mod bench_fixture;
 pub mod demo;
+pub mod demo_work;
 pub mod jobs;
 
 /// How to run.
@@ -22,6 +24,8 @@ pub struct Config {
     pub secure_cookies: bool,
     /// Run the scheduled jobs in this process.
     pub run_jobs: bool,
+    /// Serve the benchmark-only endpoints (see `bench/checkin.sh`).
+    pub bench_endpoints: bool,
 }
 
 impl Default for Config {
@@ -31,6 +35,7 @@ impl Default for Config {
             bind: "127.0.0.1:8080".into(),
             secure_cookies: false,
             run_jobs: true,
+            bench_endpoints: false,
         }
     }
 }
@@ -57,6 +62,7 @@ impl Application {
             db: db.clone(),
             config: Arc::new(web::WebConfig {
                 secure_cookies: config.secure_cookies,
+                bench_endpoints: config.bench_endpoints,
             }),
         });
         Ok(Application {

@@ -59,6 +59,16 @@ enum Command {
         #[arg(long)]
         city: Option<String>,
     },
+    /// Benchmarks only: add a city with an activity under way and N personnel holding a
+    /// seat, and write their API tokens to FILE as JSON (used by bench/checkin.sh).
+    BenchFixture {
+        /// How many people.
+        #[arg(long, default_value_t = 2000)]
+        people: usize,
+        /// Where to write the JSON.
+        #[arg(long)]
+        out: String,
+    },
     /// Consistent online backup to FILE (SQLite: VACUUM INTO; PostgreSQL: use pg_dump).
     Backup {
         /// Where to write the copy.
@@ -72,6 +82,7 @@ fn config(cli: &Cli) -> Config {
         bind: cli.bind.clone(),
         secure_cookies: cli.secure_cookies,
         run_jobs: true,
+        bench_endpoints: std::env::var("CIVICGRID_BENCH_ENDPOINTS").is_ok_and(|v| v == "1"),
     }
 }
 
@@ -150,6 +161,20 @@ async fn main() -> anyhow::Result<()> {
                     report.errors.len() + report.omitted_errors
                 )
             }
+        }
+        Some(Command::BenchFixture { people, out }) => {
+            let db = kernel::Db::connect(&cli.database_url).await?;
+            db.migrate().await?;
+            let fx = server::bench_fixture::build(&db, *people).await?;
+            std::fs::write(out, serde_json::to_vec(&fx)?)
+                .with_context(|| format!("writing {out}"))?;
+            db.analyze().await.ok();
+            println!(
+                "压测数据已生成：活动 {}，{} 人",
+                fx.activity_id,
+                fx.tokens.len()
+            );
+            Ok(())
         }
         Some(Command::Backup { file }) => {
             let db = kernel::Db::connect(&cli.database_url).await?;

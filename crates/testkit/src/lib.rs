@@ -182,6 +182,7 @@ impl TestApp {
             bind: "127.0.0.1:0".into(),
             secure_cookies: false,
             run_jobs: false,
+            bench_endpoints: false,
         })
         .await
         .expect("build app");

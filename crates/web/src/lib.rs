@@ -29,6 +29,9 @@ pub const BODY_LIMIT: usize = 10 * 1024 * 1024;
 pub struct WebConfig {
     /// Mark cookies `Secure` (behind TLS).
     pub secure_cookies: bool,
+    /// Serve `POST /api/v1/bench/insert`, the bare-insert baseline of `bench/checkin.sh`
+    /// (off unless `CIVICGRID_BENCH_ENDPOINTS=1`).
+    pub bench_endpoints: bool,
 }
 
 /// Shared state of every handler.
@@ -58,6 +61,14 @@ pub fn router(state: AppState) -> Router {
     let (api_router, openapi) = api::router().split_for_parts();
     let openapi = Arc::new(openapi);
     let x_request_id = HeaderName::from_static("x-request-id");
+    let api_router = if state.config.bench_endpoints {
+        api_router.route(
+            "/api/v1/bench/insert",
+            axum::routing::post(api::bench::insert),
+        )
+    } else {
+        api_router
+    };
     Router::new()
         .merge(pages::router())
         .merge(api_router)

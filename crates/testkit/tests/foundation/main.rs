@@ -3,14 +3,17 @@
 
 mod activities;
 mod activities_attendance;
+mod activity_pages;
 mod audit;
 mod auth;
 mod bank_more;
 mod bank_pages;
 mod beancount;
+mod demo;
 mod import;
 mod ledger;
 mod matrix;
+mod order_pages;
 mod orders;
 mod pages;
 mod people;

@@ -92,6 +92,7 @@ async fn a_second_start_keeps_the_data() {
         bind: "127.0.0.1:0".into(),
         secure_cookies: false,
         run_jobs: false,
+        bench_endpoints: false,
     };
     {
         let app = server::Application::build(config())

@@ -12,6 +12,7 @@ pub mod activities;
 pub mod admin;
 pub mod auth;
 pub mod bank;
+pub mod bench;
 pub mod inbox;
 pub mod orders;
 pub mod org;

@@ -3,7 +3,9 @@
 use askama::Template;
 use axum::extract::{Query, State};
 
-use super::{Frame, PageResult, ToastQuery, render, role_labels};
+use org::Role;
+
+use super::{Frame, PageError, PageResult, ToastQuery, render, role_labels};
 use crate::AppState;
 use crate::extract::PageUser;
 
@@ -22,6 +24,81 @@ struct HomePage {
     todos: Vec<Todo>,
     links: Vec<(&'static str, &'static str)>,
     roles: Vec<String>,
+}
+
+/// To-dos from orders and activities: what each role has to act on now.
+async fn work_todos(s: &AppState, a: &org::Access, todos: &mut Vec<Todo>) -> Result<(), PageError> {
+    let mut add = |n: i64, text: String, sub: &str, href: &str| {
+        if n > 0 {
+            todos.push(Todo {
+                text,
+                sub: sub.into(),
+                href: href.into(),
+                count: n,
+            });
+        }
+    };
+    let dispatcher = a.grants().iter().any(|g| {
+        matches!(
+            g.role,
+            Role::PlatformAdmin | Role::Admin | Role::CommunityCadre
+        )
+    });
+    if dispatcher {
+        let b = orders::view::board(&s.db, a).await?;
+        add(
+            b.placed,
+            format!("{} 张群众点单等待派单", b.placed),
+            "看推荐人选，派给合适的人",
+            "/orders?view=scope&state=placed",
+        );
+        add(
+            b.overdue,
+            format!("{} 张订单已超期", b.overdue),
+            "超时未接单或超过期望时间，请跟进",
+            "/orders?view=scope&overdue=true",
+        );
+        let q = activities::queue(
+            &s.db,
+            a,
+            &activities::QueueQuery {
+                after: None,
+                limit: Some(200),
+            },
+        )
+        .await?;
+        let n = q.items.len() as i64;
+        add(
+            n,
+            format!("{n} 条活动出勤等待审核"),
+            "通过后记入时间存折和积分",
+            "/attendance/review",
+        );
+    }
+    if a.has(Role::Personnel) {
+        let n = orders::view::count(&s.db, a, "assigned", Some("dispatched"), false).await?;
+        add(
+            n,
+            format!("{n} 张订单派给了您，等您接单"),
+            "接单或写明原因拒单",
+            "/orders?view=assigned&state=dispatched",
+        );
+        let n = orders::view::count(&s.db, a, "assigned", Some("accepted"), false).await?;
+        add(
+            n,
+            format!("{n} 张订单正在服务中"),
+            "服务完成后填写用时",
+            "/orders?view=assigned&state=accepted",
+        );
+    }
+    let n = orders::view::count(&s.db, a, "mine", Some("done"), false).await?;
+    add(
+        n,
+        format!("{n} 项服务已完成，请确认并评价"),
+        "确认后服务时间才会记给服务人员",
+        "/orders?view=mine&state=done",
+    );
+    Ok(())
 }
 
 /// GET /
@@ -43,6 +120,7 @@ pub async fn home(
             });
         }
     }
+    work_todos(&s, a, &mut todos).await?;
     let me = org::people::get(&s.db, a, a.person_id()).await?;
     if me.kind == org::people::PersonKind::Personnel && me.availability.is_empty() {
         todos.push(Todo {

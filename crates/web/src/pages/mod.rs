@@ -11,11 +11,14 @@ use org::{Access, Role};
 
 use crate::AppState;
 
+pub mod activities;
 pub mod admin;
 pub mod auth;
 pub mod bank;
 pub mod home;
+pub mod inbox;
 pub mod me;
+pub mod orders;
 pub mod org_pages;
 pub mod people;
 
@@ -77,6 +80,40 @@ pub fn router() -> Router<AppState> {
         .route("/me", get(me::me_page))
         .route("/me/profile", post(me::update_profile))
         .route("/me/record.json", get(me::download_record))
+        .route("/dispatch", get(orders::board))
+        .route("/orders", get(orders::list))
+        .route("/orders/new", get(orders::new_page).post(orders::place))
+        .route("/orders/overrides", get(orders::overrides))
+        .route("/orders/{id}", get(orders::show))
+        .route(
+            "/orders/{id}/dispatch",
+            get(orders::dispatch_page).post(orders::dispatch),
+        )
+        .route("/orders/{id}/accept", post(orders::accept))
+        .route("/orders/{id}/decline", post(orders::decline))
+        .route("/orders/{id}/finish", post(orders::finish))
+        .route("/orders/{id}/confirm", post(orders::confirm))
+        .route("/orders/{id}/rate-back", post(orders::rate_back))
+        .route("/orders/{id}/cancel", post(orders::cancel))
+        .route("/inbox", get(inbox::list))
+        .route("/inbox/unread", get(inbox::unread))
+        .route("/inbox/read-all", post(inbox::read_all))
+        .route("/inbox/{id}/read", post(inbox::read_one))
+        .route("/activities", get(activities::list))
+        .route(
+            "/activities/new",
+            get(activities::new_page).post(activities::publish),
+        )
+        .route("/activities/{id}", get(activities::show))
+        .route("/activities/{id}/signup", post(activities::signup))
+        .route("/activities/{id}/withdraw", post(activities::withdraw))
+        .route("/activities/{id}/checkin", post(activities::checkin))
+        .route("/activities/{id}/cancel", post(activities::cancel))
+        .route("/activities/{id}/roster", get(activities::roster))
+        .route("/activities/{id}/roll-call", post(activities::roll_call))
+        .route("/attendance/review", get(activities::review_queue))
+        .route("/attendance/{id}/review", post(activities::review))
+        .route("/me/activities", get(activities::mine))
         .route("/bank", get(bank::my_bank))
         .route("/bank/donate", post(bank::donate))
         .route("/bank/statement.xlsx", get(bank::statement_xlsx))
@@ -165,8 +202,23 @@ impl Frame {
     pub fn new(access: &Access, title: impl Into<String>, area: &str) -> Frame {
         let admin = access.is_administrator();
         let staff = access.is_staff();
+        let dispatcher = access.grants().iter().any(|g| {
+            matches!(
+                g.role,
+                Role::PlatformAdmin | Role::Admin | Role::CommunityCadre
+            )
+        });
+        let personnel = access.has(Role::Personnel);
         let mut nav: Vec<(&'static str, &'static str, &'static str)> =
             vec![("/", "工作台", "home")];
+        if dispatcher {
+            nav.push(("/dispatch", "派单", "dispatch"));
+        } else {
+            nav.push(("/orders", "我的订单", "orders"));
+        }
+        if dispatcher || personnel {
+            nav.push(("/activities", "活动", "activities"));
+        }
         if staff {
             nav.push(("/units", "组织与网格", "units"));
             nav.push(("/people", "人员", "people"));
@@ -183,22 +235,35 @@ impl Frame {
         if admin {
             nav.push(("/admin/retention", "设置", "settings"));
         }
+        nav.push(("/inbox", "消息", "inbox"));
         nav.push(("/me", "我的", "me"));
-        let tabs: Vec<(&'static str, &'static str, &'static str)> = if staff {
+        let tabs: Vec<(&'static str, &'static str, &'static str)> = if dispatcher {
+            vec![
+                ("/", "待办", "home"),
+                ("/dispatch", "派单", "dispatch"),
+                ("/activities", "活动", "activities"),
+                ("/me", "我的", "me"),
+            ]
+        } else if staff {
             vec![
                 ("/", "待办", "home"),
                 ("/units", "网格", "units"),
                 ("/people", "人员", "people"),
                 ("/me", "我的", "me"),
             ]
-        } else if access.has(Role::Personnel) {
+        } else if personnel {
             vec![
                 ("/", "任务", "home"),
+                ("/activities", "活动", "activities"),
                 ("/bank", "时间银行", "bank"),
                 ("/me", "我的", "me"),
             ]
         } else {
-            vec![("/", "首页", "home"), ("/me", "我的", "me")]
+            vec![
+                ("/", "首页", "home"),
+                ("/orders/new", "我要办", "order_new"),
+                ("/me", "我的", "me"),
+            ]
         };
         let item = |(href, label, key): (&'static str, &'static str, &'static str)| NavItem {
             href,
