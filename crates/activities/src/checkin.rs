@@ -256,14 +256,36 @@ pub async fn checkin(
     let (dir, crs, point, accuracy) = parse_input(&input)?;
     let city = access.city_id();
     let me = access.person_id();
-    // A seat implies the activity is visible: the full visibility check (which reads the
-    // person's record) runs only to choose between 404 and 409 for someone without one.
-    let row = service::fetch(db.reader(), city, id)
-        .await?
-        .ok_or(Error::NotFound)?;
-    if let Err(e) = require_seat(db, access, &row, me, "您").await {
+    // One read for the activity, the caller's seat and their check-ins so far: this is the
+    // hot path of an activity's start. The seat counts are not needed here (and would count
+    // every seat on each check-in).
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {}, s.state AS seat_state, same.id AS same_id, arr.at AS arrived_at \
+         FROM activity a \
+         LEFT JOIN activity_signup s ON s.city_id = a.city_id AND s.activity_id = a.id AND s.person_id = $3 \
+         LEFT JOIN checkin same ON same.city_id = a.city_id AND same.activity_id = a.id \
+         AND same.person_id = $3 AND same.direction = $4 \
+         LEFT JOIN checkin arr ON arr.city_id = a.city_id AND arr.activity_id = a.id \
+         AND arr.person_id = $3 AND arr.direction = 'in' \
+         WHERE a.city_id = $1 AND a.id = $2",
+        service::LEAN_COLS
+    )))
+    .bind(city)
+    .bind(id)
+    .bind(me)
+    .bind(dir.as_str())
+    .fetch_all(db.reader())
+    .await?;
+    let r = rows.first().ok_or(Error::NotFound)?;
+    let row = service::ActivityRow::from_row(r)?;
+    let seat: Option<String> = r.try_get("seat_state")?;
+    let same: Option<i64> = r.try_get("same_id")?;
+    let arrived_at: Option<i64> = r.try_get("arrived_at")?;
+    if seat.as_deref() != Some("signed") {
+        // A seat implies the activity is visible; without one, the full check (which reads
+        // the person's record) chooses between 404 and 409.
         service::visible(db, access, id).await?;
-        return Err(e);
+        require_seat(db, access, &row, me, "您").await?;
     }
     if row.state != "published" {
         return Err(Error::conflict(
@@ -271,15 +293,16 @@ pub async fn checkin(
             "这个活动已经取消了，不需要签到",
         ));
     }
-    if let Some(first) = find(db.reader(), city, id, me, dir).await? {
+    if same.is_some()
+        && let Some(first) = find(db.reader(), city, id, me, dir).await?
+    {
         return Ok(CheckInResult {
             message: message(&first, true),
             checkin: first,
             replayed: true,
         });
     }
-    let arrived = find(db.reader(), city, id, me, Direction::In).await?;
-    if dir == Direction::Out && arrived.is_none() {
+    if dir == Direction::Out && arrived_at.is_none() {
         return Err(Error::conflict(
             "not_checked_in",
             "您还没有签到：请先签到，离开时再签退",
@@ -295,11 +318,13 @@ pub async fn checkin(
         "outside"
     };
     let mut tx = db.begin().await?;
-    let inserted = sqlx::query(
-        "INSERT INTO checkin (city_id, activity_id, person_id, direction, lon_e7, lat_e7, crs, \
-         accuracy_m, distance_m, inside_fence, inside_window, result, at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-    )
+    let inserted = kernel::db::insert_returning_id(
+        &mut tx,
+        sqlx::query(
+            "INSERT INTO checkin (city_id, activity_id, person_id, direction, lon_e7, lat_e7, crs, \
+             accuracy_m, distance_m, inside_fence, inside_window, result, at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+        )
     .bind(city)
     .bind(id)
     .bind(me)
@@ -312,11 +337,11 @@ pub async fn checkin(
     .bind(i64::from(j.inside))
     .bind(i64::from(on_time))
     .bind(result)
-    .bind(now)
-    .execute(&mut *tx)
+    .bind(now),
+    )
     .await;
-    match inserted {
-        Ok(_) => {}
+    let checkin_id = match inserted {
+        Ok(new_id) => new_id,
         Err(sqlx::Error::Database(d)) if d.is_unique_violation() => {
             // The same check-in arrived twice at once: answer the one that won.
             drop(tx);
@@ -330,7 +355,7 @@ pub async fn checkin(
             });
         }
         Err(e) => return Err(e.into()),
-    }
+    };
     let outside = i64::from(result == "outside");
     match dir {
         Direction::In => {
@@ -352,7 +377,7 @@ pub async fn checkin(
             .await?;
         }
         Direction::Out => {
-            let from = arrived.as_ref().map_or(now, |a| a.at);
+            let from = arrived_at.unwrap_or(now);
             let claimed = model::clipped_minutes(from, now, row.starts_at, row.ends_at);
             sqlx::query(
                 "UPDATE attendance SET claimed_minutes = $1, minutes = $1, \
@@ -386,9 +411,19 @@ pub async fn checkin(
     )
     .await?;
     tx.commit().await?;
-    let c = find(db.reader(), city, id, me, dir)
-        .await?
-        .ok_or(Error::NotFound)?;
+    let c = CheckIn {
+        id: checkin_id,
+        activity_id: id,
+        person_id: me,
+        direction: dir,
+        crs: crs.as_str().to_owned(),
+        accuracy_m: accuracy.round() as i64,
+        distance_m: distance,
+        inside_fence: j.inside,
+        inside_window: on_time,
+        result: result.to_owned(),
+        at: now,
+    };
     Ok(CheckInResult {
         message: message(&c, false),
         checkin: c,

@@ -111,6 +111,13 @@ pub(crate) const COLS: &str = "a.id, a.unit_id, a.unit_path, a.duty_kind, a.titl
     (SELECT CAST(COUNT(*) AS BIGINT) FROM activity_signup s WHERE s.city_id = a.city_id \
      AND s.activity_id = a.id AND s.state = 'waitlisted') AS waitlist";
 
+/// The columns of [`COLS`] without the seat counts (read as 0), for paths that act on
+/// one person's seat and must not count every seat.
+pub(crate) const LEAN_COLS: &str = "a.id, a.unit_id, a.unit_path, a.duty_kind, a.title, a.description, \
+    a.starts_at, a.ends_at, a.place, a.lon_e7, a.lat_e7, a.radius_m, a.fence_unit_id, a.fence_boundary, \
+    a.capacity, a.wanted_skill_ids, a.target_employer_ids, a.party_members_only, a.state, \
+    a.cancel_reason, a.created_at, CAST(0 AS BIGINT) AS seats_taken, CAST(0 AS BIGINT) AS waitlist";
+
 /// An activity as stored, with its seat counts.
 #[derive(Debug, Clone)]
 pub(crate) struct ActivityRow {
