@@ -19,6 +19,8 @@ set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/.." && pwd)"
+# shellcheck source=bench/lib.sh
+source "$HERE/lib.sh"
 THREADS="${BENCH_THREADS:-2}"
 CONNECTIONS="${BENCH_CONNECTIONS:-64}"
 DURATION="${BENCH_DURATION:-10s}"
@@ -43,15 +45,6 @@ PG_ADMIN_URL="${CIVICGRID_BENCH_POSTGRES_URL:-}"
 PG_DB="cg_checkin_$$"
 PG_CREATED=""
 
-stop_server() {
-  if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
-    kill "$SERVER_PID" 2>/dev/null || true
-    for _ in $(seq 1 100); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$SERVER_PID" 2>/dev/null || true
-    wait "$SERVER_PID" 2>/dev/null || true
-  fi
-  SERVER_PID=""
-}
 cleanup() {
   local status=$?
   stop_server
@@ -64,17 +57,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
-pg_url_for() {
-  local url="$1" db="$2" base query=""
-  base="${url%%\?*}"
-  [[ "$url" == *\?* ]] && query="?${url#*\?}"
-  local rest="${base#*://}"
-  if [[ "$rest" == */* ]]; then base="${base%/*}"; fi
-  echo "$base/$db$query"
-}
 count_checkins() {
   local db_url="$1" activity="$2"
   if [[ "$db_url" == sqlite://* ]]; then

@@ -325,19 +325,19 @@ pub async fn checkin(
              accuracy_m, distance_m, inside_fence, inside_window, result, at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
         )
-    .bind(city)
-    .bind(id)
-    .bind(me)
-    .bind(dir.as_str())
-    .bind(point.lon_e7)
-    .bind(point.lat_e7)
-    .bind(crs.as_str())
-    .bind(accuracy.round() as i64)
-    .bind(distance)
-    .bind(i64::from(j.inside))
-    .bind(i64::from(on_time))
-    .bind(result)
-    .bind(now),
+        .bind(city)
+        .bind(id)
+        .bind(me)
+        .bind(dir.as_str())
+        .bind(point.lon_e7)
+        .bind(point.lat_e7)
+        .bind(crs.as_str())
+        .bind(accuracy.round() as i64)
+        .bind(distance)
+        .bind(i64::from(j.inside))
+        .bind(i64::from(on_time))
+        .bind(result)
+        .bind(now),
     )
     .await;
     let checkin_id = match inserted {

@@ -14,19 +14,18 @@ use activities::{
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use kernel::time::{date_of_ms, local_datetime, now_ms};
+use kernel::time::{local_datetime, now_ms};
 use kernel::{Error, FieldError};
 use org::units::UnitKind;
 use org::{Access, Role};
 use serde::Deserialize;
 
+use super::words::{DAY_MS, is_dispatcher, minutes_cn, moment_cn, span_cn};
 use super::{FormErrors, Frame, PageResult, ToastQuery, done, render};
 use crate::AppState;
 use crate::extract::{CsrfForm, PageUser};
 
 const MINUTE_MS: i64 = 60_000;
-const DAY_MS: i64 = 86_400_000;
-const WEEKDAYS: [&str; 7] = ["一", "二", "三", "四", "五", "六", "日"];
 /// Check-in opens this long before the start (as `activities::model` has it).
 const CHECKIN_EARLY_MS: i64 = 30 * MINUTE_MS;
 /// Check-out stays open this long after the end.
@@ -34,66 +33,14 @@ const CHECKOUT_LATE_MS: i64 = 60 * MINUTE_MS;
 /// Rows of the staff list and of "我的活动" per page.
 const PAGE_ROWS: i64 = 30;
 
-/// Whether the account publishes activities and reviews attendance somewhere (community
-/// cadres and the admins above them).
+/// Whether the account publishes activities and reviews attendance somewhere.
 pub fn organises(a: &Access) -> bool {
-    a.grants().iter().any(|g| {
-        matches!(
-            g.role,
-            Role::PlatformAdmin | Role::Admin | Role::CommunityCadre
-        )
-    })
+    is_dispatcher(a)
 }
 
 // ---------------------------------------------------------------------------------------
 // Words and times
 // ---------------------------------------------------------------------------------------
-
-/// The day of an instant as people say it: 今天, 明天, 昨天, 11月28日 (周六) — with the
-/// year when it is not this year.
-fn day_cn(ms: i64, now: i64) -> String {
-    let d = date_of_ms(ms);
-    let today = date_of_ms(now);
-    if d == today {
-        return "今天".into();
-    }
-    if d == date_of_ms(now + DAY_MS) {
-        return "明天".into();
-    }
-    if d == date_of_ms(now - DAY_MS) {
-        return "昨天".into();
-    }
-    let wd = WEEKDAYS[(d.weekday().to_monday_one_offset().clamp(1, 7) - 1) as usize];
-    if d.year() == today.year() {
-        format!("{}月{}日 (周{wd})", d.month(), d.day())
-    } else {
-        format!("{}年{}月{}日 (周{wd})", d.year(), d.month(), d.day())
-    }
-}
-
-fn hm(ms: i64) -> String {
-    local_datetime(ms)[11..16].to_owned()
-}
-
-/// An instant as people say it: 今天 14:30, 11月28日 (周六) 09:00.
-fn moment_cn(ms: i64, now: i64) -> String {
-    format!("{} {}", day_cn(ms, now), hm(ms))
-}
-
-/// A window as people say it: 11月28日 (周六) 09:00–11:00 (both days when it runs over
-/// midnight).
-fn span_cn(from: i64, to: i64, now: i64) -> String {
-    if date_of_ms(from) == date_of_ms(to) {
-        format!("{} {}–{}", day_cn(from, now), hm(from), hm(to))
-    } else {
-        format!("{} 至 {}", moment_cn(from, now), moment_cn(to, now))
-    }
-}
-
-/// Minutes as people read them: 45 分钟, 2 小时, 1 小时 30 分钟.
-fn minutes_cn(m: i64) -> String {
-    ledger::engine::show(ledger::Currency::Minutes, m)
-}
 
 /// Where an activity stands, in a word and the colour of that kind of state: open for
 /// sign-up (amber, still to happen), under way (blue), over (green), cancelled (grey).
@@ -1558,21 +1505,6 @@ pub async fn mine(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn days_read_the_chinese_way() {
-        let now = kernel::time::parse_datetime("2026-11-25T10:00").unwrap();
-        let at = |s: &str| kernel::time::parse_datetime(s).unwrap();
-        assert_eq!(day_cn(at("2026-11-25T18:00"), now), "今天");
-        assert_eq!(day_cn(at("2026-11-26T08:00"), now), "明天");
-        assert_eq!(day_cn(at("2026-11-28T08:00"), now), "11月28日 (周六)");
-        assert_eq!(day_cn(at("2027-01-02T08:00"), now), "2027年1月2日 (周六)");
-        assert_eq!(
-            span_cn(at("2026-11-28T09:00"), at("2026-11-28T11:30"), now),
-            "11月28日 (周六) 09:00–11:30"
-        );
-        assert_eq!(minutes_cn(90), "1 小时 30 分钟");
-    }
 
     #[test]
     fn typed_numbers_that_are_not_numbers_are_named() {

@@ -38,13 +38,7 @@ async fn work_todos(s: &AppState, a: &org::Access, todos: &mut Vec<Todo>) -> Res
             });
         }
     };
-    let dispatcher = a.grants().iter().any(|g| {
-        matches!(
-            g.role,
-            Role::PlatformAdmin | Role::Admin | Role::CommunityCadre
-        )
-    });
-    if dispatcher {
+    if super::words::is_dispatcher(a) {
         let b = orders::view::board(&s.db, a).await?;
         add(
             b.placed,

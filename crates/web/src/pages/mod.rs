@@ -21,6 +21,7 @@ pub mod me;
 pub mod orders;
 pub mod org_pages;
 pub mod people;
+pub mod words;
 
 /// All page routes.
 pub fn router() -> Router<AppState> {
@@ -202,12 +203,7 @@ impl Frame {
     pub fn new(access: &Access, title: impl Into<String>, area: &str) -> Frame {
         let admin = access.is_administrator();
         let staff = access.is_staff();
-        let dispatcher = access.grants().iter().any(|g| {
-            matches!(
-                g.role,
-                Role::PlatformAdmin | Role::Admin | Role::CommunityCadre
-            )
-        });
+        let dispatcher = words::is_dispatcher(access);
         let personnel = access.has(Role::Personnel);
         let mut nav: Vec<(&'static str, &'static str, &'static str)> =
             vec![("/", "工作台", "home")];

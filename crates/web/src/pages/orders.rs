@@ -6,100 +6,25 @@
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use kernel::time::{date_of_ms, datetime_cn, local_datetime, now_ms, relative_cn};
+use kernel::time::{datetime_cn, local_datetime, now_ms, relative_cn};
 use kernel::{Error, FieldError};
 use orders::recommend::Recommendation;
 use orders::view::OrderView;
 use orders::{Dispatch, Finish, NewOrder, OrderQuery, Rating, Reason, State as OrderState};
+use org::Access;
 use org::people::PeopleQuery;
-use org::{Access, Role};
 use serde::Deserialize;
 
+use super::words::{day_cn, hm, is_dispatcher, left_cn, span_cn, span_parts};
 use super::{FormErrors, Frame, PageResult, done, render};
 use crate::AppState;
 use crate::extract::{CsrfForm, PageUser};
-
-const WEEKDAYS: [&str; 7] = ["一", "二", "三", "四", "五", "六", "日"];
-const DAY_MS: i64 = 86_400_000;
-
-/// Whether the account dispatches orders (community cadres and the admins above them).
-pub fn is_dispatcher(a: &Access) -> bool {
-    a.grants().iter().any(|g| {
-        matches!(
-            g.role,
-            Role::PlatformAdmin | Role::Admin | Role::CommunityCadre
-        )
-    })
-}
 
 fn area(a: &Access) -> &'static str {
     if is_dispatcher(a) {
         "dispatch"
     } else {
         "orders"
-    }
-}
-
-/// The day of an instant as people say it: 今天, 明天, 11月28日 (周六), with the year when
-/// it is not this year.
-pub fn day_cn(ms: i64, now: i64) -> String {
-    let d = date_of_ms(ms);
-    let today = date_of_ms(now);
-    if d == today {
-        return "今天".into();
-    }
-    if d == date_of_ms(now + DAY_MS) {
-        return "明天".into();
-    }
-    if d == date_of_ms(now - DAY_MS) {
-        return "昨天".into();
-    }
-    let wd = WEEKDAYS[(d.weekday().to_monday_one_offset().clamp(1, 7) - 1) as usize];
-    if d.year() == today.year() {
-        format!("{}月{}日 (周{wd})", d.month(), d.day())
-    } else {
-        format!("{}年{}月{}日 (周{wd})", d.year(), d.month(), d.day())
-    }
-}
-
-fn hm(ms: i64) -> String {
-    local_datetime(ms)[11..16].to_owned()
-}
-
-/// A wanted time span as people say it: 11月28日 (周六) 09:00–11:00 (both days when it
-/// runs over midnight).
-pub fn span_cn(from: i64, to: i64, now: i64) -> String {
-    let (a, b) = span_parts(from, to, now);
-    format!("{a} {b}")
-}
-
-/// [`span_cn`] in the two parts a line may break between.
-fn span_parts(from: i64, to: i64, now: i64) -> (String, String) {
-    if date_of_ms(from) == date_of_ms(to) {
-        (day_cn(from, now), format!("{}–{}", hm(from), hm(to)))
-    } else {
-        (
-            format!("{} {} 至", day_cn(from, now), hm(from)),
-            format!("{} {}", day_cn(to, now), hm(to)),
-        )
-    }
-}
-
-/// What is left before a deadline: 还剩 5 小时, 还剩 2 天; or 已超时 3 小时.
-pub fn left_cn(deadline: i64, now: i64) -> String {
-    let d = (deadline - now).abs();
-    let hours = (d + 3_599_999) / 3_600_000;
-    let amount = if hours >= 48 {
-        format!("{} 天", (d + DAY_MS - 1) / DAY_MS)
-    } else if hours >= 1 && d >= 3_600_000 {
-        format!("{hours} 小时")
-    } else {
-        format!("{} 分钟", ((d + 59_999) / 60_000).max(1))
-    };
-    if deadline >= now {
-        format!("还剩 {amount}")
-    } else {
-        format!("已超时 {amount}")
     }
 }
 
@@ -1252,23 +1177,9 @@ pub async fn overrides(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use kernel::time::parse_datetime;
 
     #[test]
-    fn times_as_people_say_them() {
-        let now = parse_datetime("2026-11-25T14:30").unwrap();
-        let from = parse_datetime("2026-11-28T09:00").unwrap();
-        let to = parse_datetime("2026-11-28T11:00").unwrap();
-        assert_eq!(span_cn(from, to, now), "11月28日 (周六) 09:00–11:00");
-        let tomorrow = parse_datetime("2026-11-26T09:00").unwrap();
-        assert_eq!(day_cn(tomorrow, now), "明天");
-        assert_eq!(
-            day_cn(parse_datetime("2027-01-02T09:00").unwrap(), now),
-            "2027年1月2日 (周六)"
-        );
-        assert_eq!(left_cn(now + 5 * 3_600_000, now), "还剩 5 小时");
-        assert_eq!(left_cn(now + 3 * DAY_MS, now), "还剩 3 天");
-        assert_eq!(left_cn(now - 30 * 60_000, now), "已超时 30 分钟");
+    fn stars_and_override_words() {
         assert_eq!(stars(4), "★★★★☆ 4 星");
         assert_eq!(
             override_words(&["skill".into(), "load".into()]),
