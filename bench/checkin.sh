@@ -9,7 +9,7 @@
 #
 # Per backend: a fresh database; `civicgrid bench-fixture` adds a city with one activity
 # under way and BENCH_PEOPLE personnel (default 10000), each with an API token and a seat;
-# the server starts with CIVICGRID_BENCH_ENDPOINTS=1; then `wrk -t2 -c64 -d10s --latency`
+# the server starts with CIVICGRID_BENCH_ENDPOINTS=1; then `wrk -t2 -c64 -d6s --latency`
 #   POST /api/v1/bench/insert              authenticate, one INSERT (the floor)
 #   POST /api/v1/activities/{id}/checkin    the real check-in: seat, fence, window, audit
 # each request with the next person's token (bench/checkin.lua). The first pass over the
@@ -23,7 +23,7 @@ ROOT="$(cd "$HERE/.." && pwd)"
 source "$HERE/lib.sh"
 THREADS="${BENCH_THREADS:-2}"
 CONNECTIONS="${BENCH_CONNECTIONS:-64}"
-DURATION="${BENCH_DURATION:-10s}"
+DURATION="${BENCH_DURATION:-6s}"
 PEOPLE="${BENCH_PEOPLE:-10000}"
 
 for tool in wrk curl python3; do

@@ -21,6 +21,7 @@ use utoipa::ToSchema;
 use crate::model::{self, Direction, MAX_ACCURACY_M, MAX_WINDOW_MIN};
 use crate::review::{self, Attendance};
 use crate::service::{self, ActivityRow};
+use crate::writer::{self, CheckinWriter, Write, Written};
 
 /// A position the person chose to share, to check in or out.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
@@ -253,6 +254,17 @@ pub async fn checkin(
     id: i64,
     input: CheckInInput,
 ) -> Result<CheckInResult> {
+    checkin_via(db, None, access, id, input).await
+}
+
+/// [`checkin`], written through the server's [`CheckinWriter`] (group commit) when given.
+pub async fn checkin_via(
+    db: &Db,
+    writer: Option<&CheckinWriter>,
+    access: &Access,
+    id: i64,
+    input: CheckInInput,
+) -> Result<CheckInResult> {
     let (dir, crs, point, accuracy) = parse_input(&input)?;
     let city = access.city_id();
     let me = access.person_id();
@@ -317,34 +329,41 @@ pub async fn checkin(
     } else {
         "outside"
     };
-    let mut tx = db.begin().await?;
-    let inserted = kernel::db::insert_returning_id(
-        &mut tx,
-        sqlx::query(
-            "INSERT INTO checkin (city_id, activity_id, person_id, direction, lon_e7, lat_e7, crs, \
-             accuracy_m, distance_m, inside_fence, inside_window, result, at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
-        )
-        .bind(city)
-        .bind(id)
-        .bind(me)
-        .bind(dir.as_str())
-        .bind(point.lon_e7)
-        .bind(point.lat_e7)
-        .bind(crs.as_str())
-        .bind(accuracy.round() as i64)
-        .bind(distance)
-        .bind(i64::from(j.inside))
-        .bind(i64::from(on_time))
-        .bind(result)
-        .bind(now),
-    )
-    .await;
-    let checkin_id = match inserted {
-        Ok(new_id) => new_id,
-        Err(sqlx::Error::Database(d)) if d.is_unique_violation() => {
+    let claimed_minutes = match dir {
+        Direction::In => model::clipped_minutes(now, row.ends_at, row.starts_at, row.ends_at),
+        Direction::Out => {
+            model::clipped_minutes(arrived_at.unwrap_or(now), now, row.starts_at, row.ends_at)
+        }
+    };
+    let w = Write {
+        city_id: city,
+        activity_id: id,
+        unit_path: row.unit_path.clone(),
+        person_id: me,
+        direction: dir,
+        lon_e7: point.lon_e7,
+        lat_e7: point.lat_e7,
+        crs: crs.as_str(),
+        accuracy_m: accuracy.round() as i64,
+        distance_m: distance,
+        inside_fence: j.inside,
+        inside_window: on_time,
+        result,
+        at: now,
+        claimed_minutes,
+        actor: access.actor().clone(),
+    };
+    let written = match writer {
+        Some(wr) => wr.write(w).await?,
+        None => writer::write_batch(db, &[&w])
+            .await?
+            .pop()
+            .unwrap_or(Written::Taken),
+    };
+    let checkin_id = match written {
+        Written::New(id) => id,
+        Written::Taken => {
             // The same check-in arrived twice at once: answer the one that won.
-            drop(tx);
             let first = find(db.reader(), city, id, me, dir)
                 .await?
                 .ok_or(Error::NotFound)?;
@@ -354,63 +373,7 @@ pub async fn checkin(
                 replayed: true,
             });
         }
-        Err(e) => return Err(e.into()),
     };
-    let outside = i64::from(result == "outside");
-    match dir {
-        Direction::In => {
-            let claimed = model::clipped_minutes(now, row.ends_at, row.starts_at, row.ends_at);
-            // A roll call may have recorded attendance already: it stays as it is.
-            sqlx::query(
-                "INSERT INTO attendance (city_id, activity_id, person_id, source, minutes, \
-                 claimed_minutes, outside, state, created_at, updated_at) \
-                 VALUES ($1, $2, $3, 'checkin', $4, $4, $5, 'pending', $6, $6) \
-                 ON CONFLICT (city_id, activity_id, person_id) DO NOTHING",
-            )
-            .bind(city)
-            .bind(id)
-            .bind(me)
-            .bind(claimed)
-            .bind(outside)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-        }
-        Direction::Out => {
-            let from = arrived_at.unwrap_or(now);
-            let claimed = model::clipped_minutes(from, now, row.starts_at, row.ends_at);
-            sqlx::query(
-                "UPDATE attendance SET claimed_minutes = $1, minutes = $1, \
-                 outside = CASE WHEN $2 = 1 THEN 1 ELSE outside END, updated_at = $3 \
-                 WHERE city_id = $4 AND activity_id = $5 AND person_id = $6 \
-                 AND source = 'checkin' AND state = 'pending'",
-            )
-            .bind(claimed)
-            .bind(outside)
-            .bind(now)
-            .bind(city)
-            .bind(id)
-            .bind(me)
-            .execute(&mut *tx)
-            .await?;
-        }
-    }
-    // The audit trail keeps the outcome, not the coordinates (personal data stays in one place).
-    audit::record(
-        &mut tx,
-        access.actor(),
-        Entry {
-            action: if dir == Direction::In { "check_in" } else { "check_out" },
-            object_kind: "activity",
-            object_id: id,
-            scope_path: &row.unit_path,
-            before: None,
-            after: Some(json!({"person_id": me, "result": result, "distance_m": distance,
-                "inside_window": on_time, "accuracy_m": accuracy.round() as i64, "crs": crs.as_str()})),
-        },
-    )
-    .await?;
-    tx.commit().await?;
     let c = CheckIn {
         id: checkin_id,
         activity_id: id,

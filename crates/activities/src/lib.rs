@@ -11,6 +11,7 @@ pub mod publish;
 pub mod review;
 pub mod service;
 pub mod signup;
+pub mod writer;
 
 pub use checkin::{CheckIn, CheckInInput, CheckInResult, RollCall, checkin, roll_call};
 pub use model::{Direction, DutyKind};

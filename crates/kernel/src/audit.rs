@@ -74,3 +74,55 @@ pub async fn record(
     .await?;
     Ok(())
 }
+
+/// Append several entries in one statement inside the caller's transaction (for work done
+/// in batches, such as check-ins written together).
+pub async fn record_many(
+    conn: &mut sqlx::AnyConnection,
+    entries: &[(&Actor, Entry<'_>)],
+) -> Result<(), sqlx::Error> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let mut rows = Vec::with_capacity(entries.len());
+    for i in 0..entries.len() {
+        let b = i * 11;
+        rows.push(format!(
+            "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+            b + 1,
+            b + 2,
+            b + 3,
+            b + 4,
+            b + 5,
+            b + 6,
+            b + 7,
+            b + 8,
+            b + 9,
+            b + 10,
+            b + 11
+        ));
+    }
+    let sql = format!(
+        "INSERT INTO audit_log (city_id, at, actor_account_id, actor_name, action, object_kind, \
+         object_id, scope_path, before_json, after_json, request_id) VALUES {}",
+        rows.join(", ")
+    );
+    let now = now_ms();
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for (actor, e) in entries {
+        q = q
+            .bind(actor.city_id)
+            .bind(now)
+            .bind(actor.account_id)
+            .bind(actor.name.clone())
+            .bind(e.action.to_owned())
+            .bind(e.object_kind.to_owned())
+            .bind(e.object_id)
+            .bind(e.scope_path.to_owned())
+            .bind(e.before.as_ref().map(|v| v.to_string()))
+            .bind(e.after.as_ref().map(|v| v.to_string()))
+            .bind(actor.request_id.clone());
+    }
+    q.execute(conn).await?;
+    Ok(())
+}

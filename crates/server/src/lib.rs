@@ -59,6 +59,7 @@ impl Application {
             .await
             .with_context(|| format!("binding {}", config.bind))?;
         let router = web::router(web::AppState {
+            checkin_writer: activities::writer::CheckinWriter::start(db.clone()),
             db: db.clone(),
             config: Arc::new(web::WebConfig {
                 secure_cookies: config.secure_cookies,

@@ -41,6 +41,8 @@ pub struct AppState {
     pub db: Db,
     /// Settings.
     pub config: Arc<WebConfig>,
+    /// The task that writes check-ins together (group commit).
+    pub checkin_writer: activities::writer::CheckinWriter,
 }
 
 #[derive(Clone, Default)]

@@ -9,6 +9,7 @@ mod auth;
 mod bank_more;
 mod bank_pages;
 mod beancount;
+mod checkin_batch;
 mod demo;
 mod import;
 mod ledger;

@@ -147,7 +147,8 @@ pub async fn checkin(
     ApiPath(id): ApiPath<i64>,
     ApiJson(input): ApiJson<CheckInInput>,
 ) -> ApiResult<(StatusCode, Json<CheckInResult>)> {
-    let r = activities::checkin(&s.db, &u.access, id, input).await?;
+    let r = activities::checkin::checkin_via(&s.db, Some(&s.checkin_writer), &u.access, id, input)
+        .await?;
     let status = if r.replayed {
         StatusCode::OK
     } else {

@@ -922,7 +922,7 @@ pub async fn checkin(
     let (input, bad) = form.input();
     // Something typed that is not a number: nothing is recorded, the form says what to fix.
     let result = if bad.is_empty() {
-        activities::checkin(&s.db, &u.access, id, input).await
+        activities::checkin::checkin_via(&s.db, Some(&s.checkin_writer), &u.access, id, input).await
     } else {
         Err(Error::Invalid(vec![]))
     };
