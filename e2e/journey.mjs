@@ -12,31 +12,19 @@
 // script exits 1 when any run failed. Browser console errors, failed loads and horizontal
 // overflow are listed as warnings at the end (fatal with E2E_STRICT=1).
 
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
 import ExcelJS from 'exceljs';
+import {
+  BASE_URL, TIMEOUT, VIEWPORTS, CheckFailed, check, expectedStatus, shot, expectText, mainText,
+  openByLink, submit, newContext, fillLogin, runAll,
+} from './lib.mjs';
 
-const HERE = dirname(fileURLToPath(import.meta.url));
-const BASE_URL = (process.env.BASE_URL || 'http://127.0.0.1:8080').replace(/\/$/, '');
-const PASSWORD = process.env.CIVICGRID_DEMO_PASSWORD;
 const LOGIN = process.env.E2E_LOGIN || 'admin';
-const OUT = process.env.E2E_OUT || join(HERE, 'out');
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const STREET = process.env.E2E_STREET || '大智街道';
-// With E2E_STRICT=1, layout warnings (horizontal overflow) and browser console errors fail
-// the run too; by default they are listed at the end.
-const STRICT = process.env.E2E_STRICT === '1';
-const TIMEOUT = 30_000;
 
 // The last three digits of each run's community code (and of its names); E2E_TAGS=097,096
 // picks others, to run the journey again against the same database.
 const TAGS = (process.env.E2E_TAGS || '099,098').split(',').map((t) => t.trim());
-const RUNS = [
-  { viewport: '390x844', width: 390, height: 844, mobile: true, tag: TAGS[0] },
-  { viewport: '1280x800', width: 1280, height: 800, mobile: false, tag: TAGS[1] },
-];
+const RUNS = VIEWPORTS.map((v, i) => ({ ...v, tag: TAGS[i] }));
 for (const r of RUNS) {
   if (!/^\d{3}$/.test(r.tag || '')) {
     console.error(`journey: E2E_TAGS must be two 3-digit codes like 099,098 (got ${process.env.E2E_TAGS})`);
@@ -48,93 +36,6 @@ const PEOPLE_HEADER = [
   '姓名', '手机号', '身份证号', '人员类型', '派出单位', '党员', '专长', '身体限制', '可服务时间',
   '居住社区编码', '单位报到日期', '报到社区编码', '报到依据', '社区报到日期',
 ];
-
-class CheckFailed extends Error {}
-
-function check(cond, message) {
-  if (!cond) throw new CheckFailed(message);
-}
-
-// Browser-side problems (console errors, CSP violations, failed loads), counted by kind.
-const warnings = new Map();
-function warn(text) {
-  let key = text.replace(/'sha256-[^']*'/g, "'sha256-…'");
-  if (key.length > 220) key = `${key.slice(0, 220)}…`;
-  warnings.set(key, (warnings.get(key) || 0) + 1);
-}
-// Statuses the journey provokes on purpose ("422 /import/people" for the refused file).
-const expectedStatus = new Set();
-let currentRun = null;
-let stepNo = 0;
-let stepName = '';
-
-function log(msg) {
-  console.log(`[${currentRun?.viewport ?? '-'}] ${msg}`);
-}
-
-/** One step: a full-page screenshot afterwards plus layout checks. */
-async function shot(page, name) {
-  stepNo += 1;
-  stepName = name;
-  const file = join(OUT, `${currentRun.viewport}-${String(stepNo).padStart(2, '0')}-${name}.png`);
-  await page.screenshot({ path: file, fullPage: true });
-  const layout = await page.evaluate(() => {
-    const doc = document.documentElement;
-    const vw = doc.clientWidth;
-    const wide = [];
-    for (const el of document.querySelectorAll('body *')) {
-      const r = el.getBoundingClientRect();
-      if (r.width === 0 || r.height === 0) continue;
-      // Elements inside a horizontal scroller (e.g. .table-wrap) may be wider on purpose.
-      let p = el.parentElement;
-      let scrolled = false;
-      while (p && p !== document.body) {
-        const ox = getComputedStyle(p).overflowX;
-        if (ox === 'auto' || ox === 'scroll' || ox === 'hidden') { scrolled = true; break; }
-        p = p.parentElement;
-      }
-      if (!scrolled && r.right > vw + 1) {
-        wide.push(`${el.tagName.toLowerCase()}${el.className ? '.' + String(el.className).split(' ').join('.') : ''} right=${Math.round(r.right)}`);
-      }
-    }
-    return { scrollWidth: doc.scrollWidth, clientWidth: vw, wide: wide.slice(0, 5) };
-  });
-  if (layout.scrollWidth > layout.clientWidth + 1) {
-    warn(
-      `${currentRun.viewport} step ${stepNo} ${name} (${page.url()}): page is ${layout.scrollWidth}px wide ` +
-      `in a ${layout.clientWidth}px viewport (horizontal overflow): ${layout.wide.join(', ')}`,
-    );
-  }
-  log(`step ${String(stepNo).padStart(2, '0')} ${name}: ok (${file.replace(HERE + '/', 'e2e/')})`);
-}
-
-async function expectText(locator, text, what) {
-  try {
-    await locator.filter({ hasText: text }).first().waitFor({ state: 'visible', timeout: TIMEOUT });
-  } catch {
-    const seen = (await locator.allInnerTexts().catch(() => [])).join(' | ').slice(0, 400);
-    throw new CheckFailed(`${what}: expected to see “${text}”, saw: ${seen || '(nothing)'}`);
-  }
-}
-
-async function mainText(page) {
-  return (await page.locator('main').first().innerText()).replace(/\s+/g, ' ');
-}
-
-/** Click a visible link (menu on desktop, tab bar on the phone) or fall back to the address. */
-async function openByLink(page, href) {
-  const link = page.locator(`a[href="${href}"]:visible`).first();
-  if (await link.count()) {
-    await Promise.all([page.waitForURL((u) => u.pathname === href, { timeout: TIMEOUT }), link.click()]);
-  } else {
-    await page.goto(BASE_URL + href);
-  }
-}
-
-async function submit(page, button) {
-  await Promise.all([page.waitForEvent('framenavigated', { timeout: TIMEOUT }), button.click()]);
-  await page.waitForLoadState('load');
-}
 
 function phoneFor(run, i) {
   // 199 + run digit + 7 digits from the clock: unique across runs and across re-runs.
@@ -163,32 +64,8 @@ async function uploadPeople(page, fileName, buffer) {
 }
 
 async function journey(browser, run) {
-  currentRun = run;
-  stepNo = 0;
-  const ctx = await browser.newContext({
-    viewport: { width: run.width, height: run.height },
-    isMobile: run.mobile,
-    hasTouch: run.mobile,
-    deviceScaleFactor: 1,
-    locale: 'zh-CN',
-    timezoneId: 'Asia/Shanghai',
-  });
-  ctx.setDefaultTimeout(TIMEOUT);
+  const ctx = await newContext(browser, run);
   const page = await ctx.newPage();
-  const path = () => new URL(page.url()).pathname;
-  page.on('console', (m) => {
-    // Failed loads are reported by the response listener with their address.
-    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) {
-      warn(`${run.viewport} ${path()}: console error: ${m.text()}`);
-    }
-  });
-  page.on('pageerror', (e) => warn(`${run.viewport} ${path()}: page error: ${e.message}`));
-  page.on('response', (r) => {
-    const u = new URL(r.url());
-    if (r.status() >= 400 && !expectedStatus.has(`${r.status()} ${u.pathname}`)) {
-      warn(`${run.viewport}: HTTP ${r.status()} from ${u.pathname}${u.search} (while on ${path()})`);
-    }
-  });
 
   const communityName = `江滩测试社区${run.tag}`;
   const communityCode = `420102001${run.tag}`;
@@ -202,10 +79,7 @@ async function journey(browser, run) {
   const rejected = `测试丁${run.tag}`;
 
   // 1. Log in as the admin.
-  await page.goto(`${BASE_URL}/login`);
-  await expectText(page.locator('h1'), '社区下沉工作平台', 'login page');
-  await page.locator('input[name=login]').fill(LOGIN);
-  await page.locator('input[name=password]').fill(PASSWORD);
+  await fillLogin(page, LOGIN);
   await shot(page, 'login');
   await submit(page, page.getByRole('button', { name: '登录' }));
   check(!new URL(page.url()).pathname.startsWith('/login'),
@@ -337,53 +211,7 @@ async function journey(browser, run) {
   await ctx.close();
 }
 
-async function main() {
-  if (!PASSWORD) {
-    console.error('journey: set CIVICGRID_DEMO_PASSWORD to the demo password');
-    process.exit(2);
-  }
-  mkdirSync(OUT, { recursive: true });
-  for (const f of readdirSync(OUT)) if (f.endsWith('.png')) rmSync(join(OUT, f));
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', '--no-first-run', '--disable-quic'],
-  });
-  let failed = 0;
-  let passed = 0;
-  try {
-    for (const run of RUNS) {
-      try {
-        await journey(browser, run);
-        passed += 1;
-        console.log(`journey ${run.viewport}: passed`);
-      } catch (e) {
-        failed += 1;
-        const msg = e instanceof CheckFailed ? e.message : (e.stack || String(e));
-        console.error(`journey ${run.viewport}: FAILED after step ${stepNo} (${stepName}): ${msg}`);
-        for (const ctx of browser.contexts()) {
-          for (const p of ctx.pages()) {
-            const file = join(OUT, `${run.viewport}-failed.png`);
-            await p.screenshot({ path: file, fullPage: true }).catch(() => {});
-            console.error(`  at ${p.url()}; screenshot ${file}`);
-          }
-          await ctx.close().catch(() => {});
-        }
-      }
-    }
-  } finally {
-    await browser.close();
-  }
-  if (warnings.size) {
-    console.log(`\n${warnings.size} kind(s) of warning${STRICT ? ' (E2E_STRICT=1: they fail the run)' : ''}:`);
-    for (const [w, n] of warnings) console.log(`  - ${n > 1 ? `${n}× ` : ''}${w}`);
-    if (STRICT) failed += 1;
-  }
-  console.log(`\njourney: ${passed} passed, ${failed} failed`);
-  process.exit(failed ? 1 : 0);
-}
-
-main().catch((e) => {
+runAll('journey', /^\d+x\d+-.*\.png$/, RUNS, journey).catch((e) => {
   console.error(`journey: ${e.stack || e}`);
   process.exit(1);
 });

@@ -6,9 +6,10 @@
 #
 # Starts the server on a new temporary SQLite database with the demo city and a known demo
 # password on a free loopback port, waits for /healthz, installs the node packages when
-# e2e/node_modules is missing (npm ci), runs e2e/journey.mjs, always stops the server and
-# exits with the journey's status. Screenshots: e2e/out/. Chromium: /usr/bin/chromium
-# (CHROMIUM_PATH overrides).
+# e2e/node_modules is missing (npm ci), runs e2e/journey.mjs (organisation, people import)
+# and then e2e/work.mjs (orders, activities) against the same server whether or not the
+# first passed, always stops the server and exits non-zero when either failed.
+# Screenshots: e2e/out/. Chromium: /usr/bin/chromium (CHROMIUM_PATH overrides).
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -87,8 +88,16 @@ if [[ ! -d node_modules ]]; then
   npm ci --no-audit --no-fund
 fi
 
-set +e
-BASE_URL="$BASE_URL" node journey.mjs
-status=$?
-set -e
+status=0
+for script in journey.mjs work.mjs; do
+  echo "e2e: node $script"
+  set +e
+  BASE_URL="$BASE_URL" node "$script"
+  rc=$?
+  set -e
+  if [[ $rc -ne 0 ]]; then
+    echo "e2e: $script failed (exit $rc)" >&2
+    status=1
+  fi
+done
 exit "$status"
