@@ -44,13 +44,19 @@ async fn a_batch_writes_each_check_in_once(app: TestApp) {
     );
     let tap = write(&app, id, a, Direction::In, now + 1);
     let r = write_batch(&app.db, &[&wa, &wb, &tap]).await.unwrap();
-    assert!(matches!(r[0], Written::New(_)) && matches!(r[1], Written::New(_)), "{r:?}");
+    assert!(
+        matches!(r[0], Written::New(_)) && matches!(r[1], Written::New(_)),
+        "{r:?}"
+    );
     assert_eq!(r[2], Written::Taken);
     let q = |w: &str| format!("{w} AND activity_id = {id}");
     assert_eq!(app.count(&q("checkin WHERE 1 = 1")).await, 2);
     assert_eq!(app.count(&q("attendance WHERE state = 'pending'")).await, 2);
     assert_eq!(
-        app.count(&format!("audit_log WHERE action = 'check_in' AND object_id = {id}")).await,
+        app.count(&format!(
+            "audit_log WHERE action = 'check_in' AND object_id = {id}"
+        ))
+        .await,
         2
     );
 
@@ -68,7 +74,10 @@ async fn a_batch_writes_each_check_in_once(app: TestApp) {
         1
     );
     // Nothing to write is fine.
-    assert_eq!(write_batch(&app.db, &[&wa]).await.unwrap(), vec![Written::Taken]);
+    assert_eq!(
+        write_batch(&app.db, &[&wa]).await.unwrap(),
+        vec![Written::Taken]
+    );
 
     // Through the writer task, concurrently: one row per person and direction.
     let writer = CheckinWriter::start(app.db.clone());
@@ -94,7 +103,9 @@ async fn people_checking_in_at_once_are_each_written_once(app: TestApp) {
     let mut people = Vec::new();
     for n in 0..6 {
         let (pid, api) = personnel(&app, 700 + n).await;
-        let r = api.post(&format!("/activities/{id}/signup"), json!({})).await;
+        let r = api
+            .post(&format!("/activities/{id}/signup"), json!({}))
+            .await;
         assert!(r.status.is_success(), "{:?}", r.body);
         people.push((pid, api));
     }
@@ -103,9 +114,16 @@ async fn people_checking_in_at_once_are_each_written_once(app: TestApp) {
         tasks.push(tokio::spawn(async move {
             let body = json!({"direction": "in", "lon": 114.3001, "lat": 30.6001,
                               "accuracy": 10, "crs": "wgs84"});
-            let first = api.post(&format!("/activities/{id}/checkin"), body.clone()).await;
+            let first = api
+                .post(&format!("/activities/{id}/checkin"), body.clone())
+                .await;
             let again = api.post(&format!("/activities/{id}/checkin"), body).await;
-            (first.status.as_u16(), first.body, again.status.as_u16(), again.body)
+            (
+                first.status.as_u16(),
+                first.body,
+                again.status.as_u16(),
+                again.body,
+            )
         }));
     }
     for t in tasks {
@@ -116,8 +134,16 @@ async fn people_checking_in_at_once_are_each_written_once(app: TestApp) {
         assert_eq!(b2["replayed"], true);
         assert_eq!(b2["checkin"]["id"], b1["checkin"]["id"]);
     }
-    assert_eq!(app.count(&format!("checkin WHERE activity_id = {id}")).await, 6);
-    assert_eq!(app.count(&format!("attendance WHERE activity_id = {id}")).await, 6);
+    assert_eq!(
+        app.count(&format!("checkin WHERE activity_id = {id}"))
+            .await,
+        6
+    );
+    assert_eq!(
+        app.count(&format!("attendance WHERE activity_id = {id}"))
+            .await,
+        6
+    );
 }
 
 testkit::backend_tests!(
