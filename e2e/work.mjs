@@ -23,12 +23,12 @@
 // tasks this month — would never be offered. Nobody else is free on Saturday evenings.)
 //
 // Activities: `cadre` publishes one seat, starting 1–2 minutes later (withdrawing is only
-// allowed before the start, reviewing attendance only after it; check-in opens 30 minutes
-// before it), with a 300 m circle; `personnel` takes the seat, `personnel2` is
+// allowed before the start and before checking in, reviewing attendance only after it;
+// check-in opens 30 minutes before it), with a 300 m circle; `personnel` takes the seat, `personnel2` is
 // waitlisted, `personnel` withdraws and `personnel2` is promoted (notice and seat);
 // `personnel2` checks in with the browser's position (a context with geolocation
-// granted); once the activity has started `cadre` approves the attendance in
-// /attendance/review; `personnel2`'s time coins rose.
+// granted); once the activity has run a minute `cadre` approves the attendance in
+// /attendance/review (credited: the minutes served so far); `personnel2`'s time coins rose.
 
 import {
   BASE_URL, VIEWPORTS, CheckFailed, check, log, shot, expectText, mainText,
@@ -324,10 +324,11 @@ async function activitiesJourney(browser, run) {
   await expectToast(b, '签到成功', 'toast after checking in');
   await shot(b, 'checked-in');
 
-  // 9. Once the activity has started, the cadre approves the attendance.
-  const wait = startsAt + 2_000 - Date.now();
+  // 9. Once the activity has run a minute, the cadre approves the attendance (while it
+  // runs, an approval credits only the minutes served so far).
+  const wait = startsAt + 62_000 - Date.now();
   if (wait > 0) {
-    log(`waiting ${Math.ceil(wait / 1000)} s for the activity to start (attendance is reviewed after the start)`);
+    log(`waiting ${Math.ceil(wait / 1000)} s for the activity to have run a minute (attendance is reviewed after the start)`);
     await c.waitForTimeout(wait);
   }
   await c.goto(BASE_URL + activityPath);
@@ -346,7 +347,8 @@ async function activitiesJourney(browser, run) {
   check(await item.count() === 1, `/attendance/review lists ${await item.count()} items of ${p2.name} for activity ${activityId}`);
   await item.scrollIntoViewIfNeeded();
   await shot(c, 'review-item');
-  const approve = item.getByRole('button', { name: '通过', exact: true });
+  // “通过”, or “通过（核定 N 分钟）” while the activity still runs.
+  const approve = item.getByRole('button', { name: /^通过(（核定 \d+ 分钟）)?$/ });
   if (await approve.count()) {
     await submit(c, approve);
   } else {

@@ -186,6 +186,22 @@ pub fn clipped_minutes(from: i64, to: i64, starts_at: i64, ends_at: i64) -> i64 
     ((b - a).max(0)) / MINUTE_MS
 }
 
+/// The most minutes a review may credit at `now`: once the activity has ended, anything up
+/// to a day; while it runs, only the time already served since the later of its start and
+/// the person's check-in (0 before either). Approving early can never credit planned time.
+pub fn creditable_minutes(
+    now: i64,
+    starts_at: i64,
+    ends_at: i64,
+    checked_in_at: Option<i64>,
+) -> i64 {
+    if now >= ends_at {
+        return MAX_WINDOW_MIN;
+    }
+    let from = checked_in_at.map_or(starts_at, |c| c.max(starts_at));
+    clipped_minutes(from, now, starts_at, ends_at)
+}
+
 /// The window's length in minutes, at most a day (the default minutes of a roll call).
 pub fn window_minutes(starts_at: i64, ends_at: i64) -> i64 {
     ((ends_at - starts_at).max(0) / MINUTE_MS).min(MAX_WINDOW_MIN)
@@ -279,6 +295,36 @@ mod tests {
     use proptest::prelude::*;
 
     const H: i64 = 60 * MINUTE_MS;
+
+    #[test]
+    fn early_review_credits_only_time_served() {
+        let (s, e) = (10 * H, 12 * H);
+        assert_eq!(creditable_minutes(9 * H, s, e, None), 0, "not started");
+        assert_eq!(creditable_minutes(s + 30 * MINUTE_MS, s, e, None), 30);
+        assert_eq!(
+            creditable_minutes(s + 30 * MINUTE_MS, s, e, Some(s - H)),
+            30,
+            "an early check-in counts from the start"
+        );
+        assert_eq!(
+            creditable_minutes(s + 30 * MINUTE_MS, s, e, Some(s + 20 * MINUTE_MS)),
+            10,
+            "a late arrival counts from the check-in"
+        );
+        assert_eq!(creditable_minutes(e, s, e, None), MAX_WINDOW_MIN);
+    }
+
+    proptest! {
+        #[test]
+        fn creditable_never_exceeds_elapsed(now in 0i64..48 * H, start in 0i64..24 * H, len in 1i64..24 * H, checkin in proptest::option::of(0i64..48 * H)) {
+            let end = start + len;
+            let c = creditable_minutes(now, start, end, checkin);
+            prop_assert!(c >= 0);
+            if now < end {
+                prop_assert!(c <= ((now - start).max(0)) / MINUTE_MS);
+            }
+        }
+    }
 
     #[test]
     fn duty_kinds_parse_by_code_short_code_and_name() {

@@ -16,7 +16,7 @@ use serde_json::json;
 use sqlx::Row;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::model::{DutyKind, MAX_WINDOW_MIN};
+use crate::model::{DutyKind, MAX_WINDOW_MIN, creditable_minutes};
 use crate::service::{manages, staff_sees, when_text};
 
 /// An attendance record with what a reviewer needs to decide.
@@ -30,6 +30,10 @@ pub struct Attendance {
     pub activity_title: String,
     /// Its window in words.
     pub activity_when: String,
+    /// Its start (ms).
+    pub activity_starts_at: i64,
+    /// Its end (ms).
+    pub activity_ends_at: i64,
     /// Its duty.
     pub duty_kind: DutyKind,
     /// The person.
@@ -42,6 +46,12 @@ pub struct Attendance {
     pub claimed_minutes: i64,
     /// Minutes approved (equal to the claim until reviewed).
     pub minutes: i64,
+    /// The most an approval may credit now: while the activity runs, only the minutes
+    /// since its start (0 before it); 1440 once it has ended.
+    pub max_minutes_now: i64,
+    /// What a plain approval credits now: the claim, cut while the activity runs to the
+    /// time served since the later of the start and the check-in.
+    pub minutes_now: i64,
     /// A check-in was outside the fence or the window: look closer.
     pub outside: bool,
     /// The farthest a check-in was from the fence, metres.
@@ -76,20 +86,28 @@ const FROM: &str = "FROM attendance t JOIN activity a ON a.city_id = t.city_id A
 fn from_row(r: &sqlx::any::AnyRow) -> Result<(Attendance, String, i64)> {
     let duty: String = r.try_get("duty_kind")?;
     let starts: i64 = r.try_get("starts_at")?;
+    let ends: i64 = r.try_get("ends_at")?;
+    let in_at: Option<i64> = r.try_get("in_at")?;
+    let minutes: i64 = r.try_get("minutes")?;
+    let now = now_ms();
     let a = Attendance {
         id: r.try_get("id")?,
         activity_id: r.try_get("activity_id")?,
         activity_title: r.try_get("title")?,
-        activity_when: when_text(starts, r.try_get("ends_at")?),
+        activity_when: when_text(starts, ends),
+        activity_starts_at: starts,
+        activity_ends_at: ends,
         duty_kind: DutyKind::parse(&duty).unwrap_or(DutyKind::Volunteer),
         person_id: r.try_get("person_id")?,
         person_name: r.try_get("name")?,
         source: r.try_get("source")?,
         claimed_minutes: r.try_get("claimed_minutes")?,
-        minutes: r.try_get("minutes")?,
+        minutes,
+        max_minutes_now: creditable_minutes(now, starts, ends, None),
+        minutes_now: minutes.min(creditable_minutes(now, starts, ends, in_at)),
         outside: r.try_get::<i64, _>("outside")? != 0,
         distance_m: r.try_get("distance_m")?,
-        checked_in_at: r.try_get("in_at")?,
+        checked_in_at: in_at,
         checked_out_at: r.try_get("out_at")?,
         state: r.try_get("state")?,
         reason: r.try_get("reason")?,
@@ -247,19 +265,38 @@ pub async fn review(db: &Db, access: &Access, id: i64, d: Decision) -> Result<At
     if !approve && reason.is_none() {
         p.add("reason", "不通过须写明理由，让本人知道原因");
     }
-    let minutes = d.minutes.unwrap_or(att.minutes);
+    // While the activity runs, only the time already served can be credited.
+    let cap = att.max_minutes_now;
+    let running = cap < MAX_WINDOW_MIN;
+    let minutes = d.minutes.unwrap_or(att.minutes_now);
     if approve {
         if d.minutes.is_some_and(|m| m != att.claimed_minutes) && reason.is_none() {
             p.add("reason", "调整时长须写明理由");
         }
-        if !(1..=MAX_WINDOW_MIN).contains(&minutes) {
+        // (Nothing served yet is answered below with a 409, not as a bad figure.)
+        if !(1..=MAX_WINDOW_MIN).contains(&minutes) && (d.minutes.is_some() || cap > 0) {
             p.add(
                 "minutes",
                 "核定时长应为 1 到 1440 分钟：请填写实际服务的分钟数",
             );
+        } else if running && cap > 0 && minutes > cap {
+            p.add(
+                "minutes",
+                format!(
+                    "活动还在进行，现在最多核定已进行的 {cap} 分钟；活动结束后再审核可按实际全程核定"
+                ),
+            );
         }
     }
     p.finish()?;
+    // An early approval that had to be cut to the time served says so.
+    let reason = match reason {
+        None if approve && d.minutes.is_none() && minutes < att.claimed_minutes => Some(format!(
+            "活动进行中审核，按已进行的 {minutes} 分钟核定（申报 {} 分钟）",
+            att.claimed_minutes
+        )),
+        r => r,
+    };
     let resume = att.state == "approved" && att.credit_txn_id.is_none();
     if att.state != "pending" && !(approve && resume) {
         return Err(Error::conflict(
@@ -281,6 +318,12 @@ pub async fn review(db: &Db, access: &Access, id: i64, d: Decision) -> Result<At
         return Err(Error::conflict(
             "activity_not_started",
             "活动还没开始，不能审核出勤",
+        ));
+    }
+    if !resume && cap == 0 {
+        return Err(Error::conflict(
+            "nothing_served_yet",
+            "活动刚开始，还没有可核定的服务时长：请过一会儿或活动结束后再审核",
         ));
     }
     let scope = org::people::scope_of(db, access.city_id(), att.person_id).await?;

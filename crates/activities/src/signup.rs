@@ -195,6 +195,20 @@ pub async fn withdraw(db: &Db, access: &Access, id: i64) -> Result<Activity> {
             ));
         }
     };
+    let checked_in: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM checkin WHERE city_id = $1 AND activity_id = $2 AND person_id = $3",
+    )
+    .bind(city)
+    .bind(id)
+    .bind(access.person_id())
+    .fetch_one(&mut *tx)
+    .await?;
+    if checked_in > 0 {
+        return Err(Error::conflict(
+            "already_checked_in",
+            "您已经在现场签到，不能再取消报名；如有事要离开，请告诉组织者",
+        ));
+    }
     sqlx::query(
         "UPDATE activity_signup SET state = 'cancelled', cancelled_at = $1, updated_at = $1 \
          WHERE city_id = $2 AND activity_id = $3 AND person_id = $4",

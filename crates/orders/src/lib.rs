@@ -13,4 +13,4 @@ pub mod view;
 pub use model::{CATEGORIES, State, Step};
 pub use service::{Dispatch, Finish, NewOrder, Rating, Reason};
 pub use store::{Event, Order};
-pub use view::{Board, OrderQuery, OrderView, Override};
+pub use view::{Board, OrderQuery, OrderView, Override, RecommendQuery};

@@ -96,16 +96,20 @@ pub async fn wanted(
     Ok(w)
 }
 
-/// The best `k` for an order.
+/// The best `k` for an order, among those whose name contains `name` when given.
 pub async fn recommend(
     db: &Db,
     city_id: i64,
     order: &Order,
     community_center: Option<Point>,
     k: usize,
+    name: Option<&str>,
 ) -> Result<Vec<Recommendation>> {
     let w = wanted(db, city_id, order, community_center).await?;
-    let cs = candidates(db, city_id, order, None).await?;
+    let mut cs = candidates(db, city_id, order, None).await?;
+    if let Some(n) = name {
+        cs.retain(|c| c.name.contains(n));
+    }
     Ok(recommend::rank(&cs, &w, k))
 }
 

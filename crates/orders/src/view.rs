@@ -413,7 +413,12 @@ pub async fn overrides(db: &Db, access: &Access, before: Option<i64>) -> Result<
 }
 
 /// The recommended people for an order (dispatchers only), best first.
-pub async fn recommendations(db: &Db, access: &Access, id: i64) -> Result<Vec<Recommendation>> {
+pub async fn recommendations(
+    db: &Db,
+    access: &Access,
+    id: i64,
+    q: &RecommendQuery,
+) -> Result<Vec<Recommendation>> {
     let mut conn = db.reader().acquire().await?;
     let order = store::load(&mut conn, access.city_id(), id, "")
         .await?
@@ -428,5 +433,20 @@ pub async fn recommendations(db: &Db, access: &Access, id: i64) -> Result<Vec<Re
         .center_lon
         .zip(unit.center_lat)
         .and_then(|(lon, lat)| Point::from_degrees(lon, lat));
-    crate::pool::recommend(db, access.city_id(), &order, center, 10).await
+    let name = q.q.as_deref().map(str::trim).filter(|n| !n.is_empty());
+    if name.is_some_and(|n| n.chars().count() > 20) {
+        return Err(Error::field("q", "姓名最多 20 个字"));
+    }
+    let limit = q.limit.unwrap_or(10).clamp(1, 50) as usize;
+    crate::pool::recommend(db, access.city_id(), &order, center, limit, name).await
+}
+
+/// Whom to assess for an order: the best few of the pool, or everyone in it whose name
+/// contains `q` (to pick someone the ranking did not put first, with a reason if needed).
+#[derive(Debug, Clone, Default, Deserialize, ToSchema, IntoParams)]
+pub struct RecommendQuery {
+    /// Part of a name: assess the pool members whose name contains it.
+    pub q: Option<String>,
+    /// How many (1–50, default 10).
+    pub limit: Option<i64>,
 }

@@ -259,6 +259,16 @@ impl TestApp {
         }
     }
 
+    /// Run one SQL statement against the app's database (test set-up only: moving a
+    /// recorded time into the past stands in for waiting). Returns the rows changed.
+    pub async fn exec(&self, sql: &str) -> u64 {
+        sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
+            .execute(self.db.writer())
+            .await
+            .expect("exec")
+            .rows_affected()
+    }
+
     /// Count rows of a table matching a `WHERE` clause (test assertions only).
     pub async fn count(&self, table_and_where: &str) -> i64 {
         use sqlx::Row;

@@ -287,6 +287,35 @@ async fn roll_call_and_rejection(app: TestApp) {
     assert_eq!(r.status, 201);
     let att2 = r.body["id"].as_i64().unwrap();
 
+    // The activity still runs (two of its two and a half hours are over): an approval now
+    // cannot credit the planned time that has not been served yet.
+    let q = cadre.get("/attendance/review").await;
+    let item = q.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == att)
+        .unwrap()
+        .clone();
+    assert_eq!(item["max_minutes_now"], 120, "{item:?}");
+    assert_eq!(item["minutes_now"], 120, "{item:?}");
+    let r = cadre
+        .post(
+            &format!("/attendance/{att}/review"),
+            json!({"decision": "approve", "minutes": 150, "reason": "全程参加"}),
+        )
+        .await;
+    assert_eq!(r.status, 422, "{:?}", r.body);
+    assert_eq!(r.body["errors"][0]["field"], "minutes");
+    assert!(
+        r.body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("最多核定已进行的 120 分钟"),
+        "{:?}",
+        r.body
+    );
+    assert_eq!(app.count("ledger_txn").await, 0);
     let ok = cadre
         .post(
             &format!("/attendance/{att}/review"),
@@ -294,7 +323,16 @@ async fn roll_call_and_rejection(app: TestApp) {
         )
         .await;
     assert_eq!(ok.status, 200, "{:?}", ok.body);
-    assert_eq!(ledger_minutes(&cadre, p).await, (250, 150));
+    assert_eq!(ok.body["minutes"], 120);
+    assert!(
+        ok.body["reason"]
+            .as_str()
+            .unwrap()
+            .contains("活动进行中审核"),
+        "{:?}",
+        ok.body
+    );
+    assert_eq!(ledger_minutes(&cadre, p).await, (200, 120));
 
     // Rejection needs a reason, tells the person, and credits nothing.
     let r = cadre

@@ -229,6 +229,23 @@ async fn the_waitlist_promotes_through_the_pages(app: TestApp) {
     assert!(roster.html.contains("活动开始后才能点名"));
 }
 
+/// Move an activity and its check-ins three hours back, as if the cadre reviewed it after
+/// it ended.
+async fn ended(app: &TestApp, id: i64) {
+    let back = 3 * 3_600_000;
+    let changed = app
+        .exec(&format!(
+            "UPDATE activity SET starts_at = starts_at - {back}, ends_at = ends_at - {back} \
+             WHERE id = {id}"
+        ))
+        .await;
+    assert_eq!(changed, 1);
+    app.exec(&format!(
+        "UPDATE checkin SET at = at - {back} WHERE activity_id = {id}"
+    ))
+    .await;
+}
+
 async fn check_in_and_review_through_the_pages(app: TestApp) {
     let cadre_api = app.api("cadre_a").await;
     let id = publish(&cadre_api, activity(&app, "正在进行的活动", -10, 120, 5)).await;
@@ -346,6 +363,8 @@ async fn check_in_and_review_through_the_pages(app: TestApp) {
     assert_page(&path, &p, "已记录，位置在范围外约");
     assert!(p.html.contains("将由社区审核"));
 
+    // The cadre reviews once the activity is over (both check-ins three hours back).
+    ended(&app, id).await;
     let cadre = app.browser("cadre_a").await;
     let q = cadre.get("/attendance/review").await;
     assert_page("/attendance/review", &q, "新下沉31");
@@ -563,8 +582,70 @@ async fn nobody_outside_the_scope_sees_it(app: TestApp) {
     );
 }
 
+/// Checked in before the start: no check-out yet, no withdrawing (the server refuses it
+/// too), the only seat holder is told they hold it, and the review queue offers no 通过
+/// until the activity starts.
+async fn early_check_in_before_the_start(app: TestApp) {
+    let cadre_api = app.api("cadre_a").await;
+    let id = publish(&cadre_api, activity(&app, "十分钟后开始", 10, 60, 1)).await;
+    let path = format!("/activities/{id}");
+    let me = app.browser("personnel_a").await;
+    let r = me.submit(&path, &format!("{path}/signup"), &[]).await;
+    assert_eq!(r.status, 303, "{}", r.html);
+    let p = me.get(&path).await;
+    assert_page(&path, &p, "您已获得名额");
+    assert!(
+        !p.html.contains("名额已满"),
+        "the only seat holder is not told the activity is full: {}",
+        p.html
+    );
+    assert!(p.html.contains("您占用了唯一的名额"), "{}", p.html);
+    assert!(
+        p.html.contains("获取位置并签到"),
+        "check-in opens 30 min early"
+    );
+
+    let api = app.api("personnel_a").await;
+    let r = api
+        .post(
+            &format!("/activities/{id}/checkin"),
+            pos("in", 114.3, 30.6, 10.0, "wgs84"),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    let p = me.get(&path).await;
+    assert_page(&path, &p, "我的签到和出勤");
+    assert!(
+        !p.html.contains("现场签退"),
+        "no check-out before the start"
+    );
+    assert!(
+        p.html.contains("活动开始后，离开现场时再签退"),
+        "{}",
+        p.html
+    );
+    assert!(
+        !p.html.contains("取消报名"),
+        "no withdrawing once checked in"
+    );
+    let w = api
+        .post(&format!("/activities/{id}/withdraw"), json!({}))
+        .await;
+    assert_eq!(w.status, 409, "{:?}", w.body);
+    assert_eq!(w.body["code"], "already_checked_in");
+    assert_eq!(app.count("activity_signup WHERE state = 'signed'").await, 1);
+
+    // The queue shows the record, but no 通过 before the start.
+    let cadre = app.browser("cadre_a").await;
+    let q = cadre.get("/attendance/review").await;
+    assert_page("/attendance/review", &q, "活动还没开始，开始后才能确认出勤");
+    assert!(!q.html.contains(">通过</button>"), "{}", q.html);
+    assert!(q.html.contains("不通过"));
+}
+
 testkit::backend_tests!(
     publish_through_the_form_and_sign_up,
+    early_check_in_before_the_start,
     the_waitlist_promotes_through_the_pages,
     check_in_and_review_through_the_pages,
     roll_call_through_the_roster,

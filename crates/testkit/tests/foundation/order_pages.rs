@@ -245,6 +245,7 @@ async fn order_flow_through_pages(app: TestApp) {
     let p = follow(&personnel, &r).await;
     assert_page(&path, &p, "已接单");
     assert!(p.html.contains("服务中") && p.html.contains("badge big active"));
+    assert!(p.html.contains(&format!("action=\"{path}/finish#finish\"")));
     assert!(
         p.html.contains("value=\"120\""),
         "the wanted span prefilled"
@@ -338,10 +339,55 @@ async fn dispatch_against_the_recommendation_needs_a_reason(app: TestApp) {
         d.html.contains(&format!("id=\"reason-{person}\"")),
         "a reason field on the card"
     );
+    assert!(
+        d.html.contains("<details class=\"sub-form\">")
+            && !d.html.contains("<details class=\"sub-form\" open>"),
+        "the reason forms stay folded until one is used"
+    );
+    // Anyone in the pool can be found by name, assessed the same way.
+    let found = cadre.get(&format!("{dpath}?q=张")).await;
+    assert_page(&dpath, &found, "查找“张”");
+    assert!(found.html.contains(&format!("id=\"p{person}\"")));
+    assert!(found.html.contains("name=\"q\" value=\"张\""));
+    let none = cadre.get(&format!("{dpath}?q=没有这个人")).await;
+    assert_page(&dpath, &none, "本街道没有姓名含“没有这个人”的下沉人员");
+    let api = app.api("cadre_a").await;
+    let r = api
+        .get(&format!("/orders/{id}/recommendations?q=%E5%BC%A0"))
+        .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    let names: Vec<&str> = r
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        !names.is_empty() && names.iter().all(|n| n.contains('张')),
+        "{names:?}"
+    );
+    let long = "长".repeat(21);
+    let r = api
+        .get(&format!("/orders/{id}/recommendations?q={long}"))
+        .await;
+    assert_eq!(r.status, 422, "{:?}", r.body);
     let bad = cadre
-        .submit(&dpath, &dpath, &[("person_id", &person), ("reason", "")])
+        .submit(
+            &format!("{dpath}?q=张"),
+            &dpath,
+            &[("person_id", &person), ("reason", ""), ("q", "张")],
+        )
         .await;
     assert_eq!(bad.status, 422, "{}", bad.html);
+    assert!(
+        bad.html.contains("<details class=\"sub-form\" open>"),
+        "the one sent is open"
+    );
+    assert!(
+        bad.html.contains("查找“张”"),
+        "the same search is shown again"
+    );
     assert!(bad.html.contains("请写明理由"), "{}", bad.html);
     assert!(bad.html.contains("class=\"err\""), "beside the field");
     assert_clean(&dpath, &bad);

@@ -7,7 +7,10 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use kernel::paging::Page;
 use orders::recommend::Recommendation;
-use orders::{Board, Dispatch, Finish, NewOrder, OrderQuery, OrderView, Override, Rating, Reason};
+use orders::{
+    Board, Dispatch, Finish, NewOrder, OrderQuery, OrderView, Override, Rating, Reason,
+    RecommendQuery,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -97,17 +100,20 @@ pub async fn get(
     Ok(Json(orders::view::get(&s.db, &u.access, id).await?))
 }
 
-/// The recommended people for an order, best first, each with the reasons.
-#[utoipa::path(get, path = "/orders/{id}/recommendations", tag = "orders", params(("id" = i64, Path)),
+/// The recommended people for an order, best first, each with the reasons; with `q`, the
+/// pool members whose name contains it, each assessed the same way.
+#[utoipa::path(get, path = "/orders/{id}/recommendations", tag = "orders",
+    params(("id" = i64, Path), RecommendQuery),
     responses((status = 200, body = Vec<Recommendation>), (status = 403, body = crate::error::Problem),
-              (status = 404, body = crate::error::Problem)))]
+              (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
 pub async fn recommendations(
     State(s): State<AppState>,
     u: ApiUser,
     ApiPath(id): ApiPath<i64>,
+    ApiQuery(q): ApiQuery<RecommendQuery>,
 ) -> ApiResult<Json<Vec<Recommendation>>> {
     Ok(Json(
-        orders::view::recommendations(&s.db, &u.access, id).await?,
+        orders::view::recommendations(&s.db, &u.access, id, &q).await?,
     ))
 }
 

@@ -735,7 +735,7 @@ async fn detail_view(
     let a = &u.access;
     let act = activities::get(&s.db, a, id).await?;
     let now = now_ms();
-    let c = card(&act, now);
+    let mut c = card(&act, now);
     let published = act.state == "published";
     let mine = act.my_signup.clone().filter(|m| m.state != "cancelled");
     let personal = a.has(Role::Personnel);
@@ -757,7 +757,16 @@ async fn detail_view(
             "报名后请按时到场。如不能参加，活动开始前可以取消报名，把名额留给别人。".to_owned()
         }
     });
-    let can_withdraw = mine.is_some() && act.starts_at > now && published;
+    // A seat holder is not told "full" as if it were news to them.
+    if seated && c.full {
+        c.seats = if act.capacity == 1 {
+            "您占用了唯一的名额".to_owned()
+        } else {
+            format!("共 {} 个名额，已报满（含您）", act.capacity)
+        };
+        c.full = false;
+    }
+    let mut can_withdraw = mine.is_some() && act.starts_at > now && published;
     let (mut checkins, mut attendance) = (Vec::new(), None);
     let (mut direction, mut checkin_note) = (None, None);
     if mine.is_some() || act.my_signup.is_some() {
@@ -773,8 +782,17 @@ async fn detail_view(
                 ));
             } else if !has_in && now <= act.ends_at + CHECKOUT_LATE_MS {
                 direction = Some("in");
+            } else if has_in && !has_out && now < act.starts_at {
+                checkin_note = Some(format!(
+                    "已签到。活动开始后，离开现场时再签退（{}开始）；不签退也可以。",
+                    moment_cn(act.starts_at, now)
+                ));
             } else if has_in && !has_out && now <= act.ends_at + CHECKOUT_LATE_MS {
                 direction = Some("out");
+            }
+            // Once on site, the seat is no longer given up from the phone.
+            if has_in {
+                can_withdraw = false;
             }
         }
         checkins = cs.iter().map(|c| checkin_line(c, now)).collect();
@@ -1187,6 +1205,12 @@ pub struct ReviewItem {
     source: &'static str,
     claimed: String,
     claimed_minutes: i64,
+    /// What 通过 credits now (the claim, cut to the time served while the activity runs).
+    approve_minutes: i64,
+    /// The activity has not started: nothing can be approved yet.
+    not_started: bool,
+    /// The activity runs: approving now credits only the time served so far.
+    running: Option<String>,
     outside: bool,
     distance: Option<i64>,
     checked_in: Option<String>,
@@ -1290,6 +1314,15 @@ async fn review_view(
                 },
                 claimed: minutes_cn(t.claimed_minutes),
                 claimed_minutes: t.claimed_minutes,
+                approve_minutes: t.minutes_now,
+                not_started: t.activity_starts_at > now,
+                running: (t.activity_starts_at <= now && now < t.activity_ends_at).then(|| {
+                    format!(
+                        "活动还在进行（{}结束）：现在通过只能核定已进行的时长，最多 {}；结束后审核可按全程核定",
+                        moment_cn(t.activity_ends_at, now),
+                        minutes_cn(t.max_minutes_now)
+                    )
+                }),
                 outside: t.outside,
                 distance: t.distance_m.filter(|d| *d > 0),
                 checked_in: t.checked_in_at.map(|m| moment_cn(m, now)),

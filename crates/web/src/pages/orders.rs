@@ -10,7 +10,9 @@ use kernel::time::{datetime_cn, local_datetime, now_ms, relative_cn};
 use kernel::{Error, FieldError};
 use orders::recommend::Recommendation;
 use orders::view::OrderView;
-use orders::{Dispatch, Finish, NewOrder, OrderQuery, Rating, Reason, State as OrderState};
+use orders::{
+    Dispatch, Finish, NewOrder, OrderQuery, Rating, Reason, RecommendQuery, State as OrderState,
+};
 use org::Access;
 use org::people::PeopleQuery;
 use serde::Deserialize;
@@ -876,6 +878,8 @@ struct DispatchPage {
     state: String,
     can_dispatch: bool,
     cards: Vec<Card>,
+    /// The name searched for (empty: the recommendation).
+    q: String,
     person: i64,
     reason: String,
     errors: FormErrors,
@@ -889,6 +893,10 @@ impl DispatchPage {
         } else {
             None
         }
+    }
+    /// The reason form of a flagged card stays folded unless it was the one sent.
+    fn open(&self, person: &i64) -> bool {
+        self.person == *person
     }
     fn typed(&self, person: &i64) -> &str {
         if self.person == *person {
@@ -911,10 +919,12 @@ fn card(r: Recommendation, first: bool, current: Option<i64>) -> Card {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn dispatch_view(
     s: &AppState,
     u: &PageUser,
     id: i64,
+    q: &str,
     toast: Option<String>,
     sent: Option<(i64, String)>,
     errors: FormErrors,
@@ -922,7 +932,23 @@ async fn dispatch_view(
 ) -> PageResult {
     let a = &u.access;
     let v = orders::view::get(&s.db, a, id).await?;
-    let recs = orders::view::recommendations(&s.db, a, id).await?;
+    let q = q.trim();
+    let (recs, q_error) = if q.is_empty() {
+        (
+            orders::view::recommendations(&s.db, a, id, &RecommendQuery::default()).await?,
+            None,
+        )
+    } else {
+        let query = RecommendQuery {
+            q: Some(q.to_owned()),
+            limit: Some(20),
+        };
+        match orders::view::recommendations(&s.db, a, id, &query).await {
+            Ok(r) => (r, None),
+            Err(Error::Invalid(v)) => (vec![], v.into_iter().next().map(|e| e.message)),
+            Err(e) => return Err(e.into()),
+        }
+    };
     let now = now_ms();
     let can_dispatch = v.can.iter().any(|c| c == "dispatch");
     let cards: Vec<Card> = recs
@@ -946,6 +972,7 @@ async fn dispatch_view(
         } else {
             (errors, alert)
         };
+    let alert = alert.or(q_error);
     let mut res = render(&DispatchPage {
         frame: Frame::new(a, format!("派单：{}", v.category_label), "dispatch")
             .with_toast(toast)
@@ -954,6 +981,7 @@ async fn dispatch_view(
         state: v.state_label.clone(),
         can_dispatch,
         cards,
+        q: q.to_owned(),
         person,
         reason,
         errors,
@@ -968,9 +996,17 @@ pub async fn dispatch_page(
     State(s): State<AppState>,
     u: PageUser,
     Path(id): Path<i64>,
-    Query(t): Query<ToastOnly>,
+    Query(t): Query<DispatchQuery>,
 ) -> PageResult {
-    dispatch_view(&s, &u, id, t.toast, None, FormErrors::default(), None).await
+    dispatch_view(&s, &u, id, &t.q, t.toast, None, FormErrors::default(), None).await
+}
+
+/// The dispatch page's query: a name to search the pool for, and the toast.
+#[derive(Debug, Deserialize, Default)]
+pub struct DispatchQuery {
+    #[serde(default)]
+    q: String,
+    toast: Option<String>,
 }
 
 /// The dispatch form of one card.
@@ -980,6 +1016,9 @@ pub struct DispatchForm {
     person_id: String,
     #[serde(default)]
     reason: String,
+    /// The search the card came from, to show the same cards again after an error.
+    #[serde(default)]
+    q: String,
 }
 
 /// POST /orders/{id}/dispatch
@@ -995,7 +1034,7 @@ pub async fn dispatch(
             field: "person_id".into(),
             message: "请从推荐名单中选择一名人员".into(),
         }]);
-        return dispatch_view(&s, &u, id, None, None, errors, None).await;
+        return dispatch_view(&s, &u, id, &f.q, None, None, errors, None).await;
     };
     let reason = f.reason.trim();
     let result = orders::service::dispatch(
@@ -1022,6 +1061,7 @@ pub async fn dispatch(
                 &s,
                 &u,
                 id,
+                &f.q,
                 None,
                 Some((person_id, f.reason)),
                 FormErrors(v),
@@ -1030,7 +1070,17 @@ pub async fn dispatch(
             .await
         }
         Err(Error::Conflict { message, .. }) => {
-            dispatch_view(&s, &u, id, None, None, FormErrors::default(), Some(message)).await
+            dispatch_view(
+                &s,
+                &u,
+                id,
+                &f.q,
+                None,
+                None,
+                FormErrors::default(),
+                Some(message),
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }
