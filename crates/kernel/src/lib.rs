@@ -1,8 +1,9 @@
 //! The kernel every area builds on: the database handle for both backends, the shared
-//! error type, civil time in Asia/Shanghai, geometry, masking of personal data, paging
-//! and the audit trail.
+//! error type, civil time in Asia/Shanghai, the working-day calendar for deadlines,
+//! geometry, masking of personal data, paging and the audit trail.
 
 pub mod audit;
+pub mod calendar;
 pub mod db;
 pub mod error;
 pub mod fence;
