@@ -106,10 +106,12 @@ pub async fn credit_service(db: &Db, access: &Access, c: ServiceCredit) -> Resul
     if date > today() {
         return Err(Error::field("occurred_on", "服务日期不能晚于今天"));
     }
-    if !(1..=24 * 60).contains(&c.minutes) {
+    let rule = rules::rule(db, access.city_id(), &c.kind, &on).await?;
+    // A kind counted per occurrence (a confirmed report) may credit points alone.
+    let least = if rule.unit == "each" { 0 } else { 1 };
+    if !(least..=24 * 60).contains(&c.minutes) {
         return Err(Error::field("minutes", "服务时长应为 1 到 1440 分钟"));
     }
-    let rule = rules::rule(db, access.city_id(), &c.kind, &on).await?;
     let approver = Role::parse(&rule.approver_role).unwrap_or(Role::CommunityCadre);
     if !access.holds_over(approver, &person.scope_path) {
         return Err(Error::Forbidden("只有负责确认这类服务的干部可以记入"));
@@ -184,7 +186,15 @@ pub async fn credit_service(db: &Db, access: &Access, c: ServiceCredit) -> Resul
     if let (true, Some(f)) = (to_fund > 0, fund) {
         legs.push((Owner::Fund(f), Currency::Minutes, to_fund));
     }
-    legs.push((Owner::Issuance, Currency::Minutes, -c.minutes));
+    if c.minutes > 0 {
+        legs.push((Owner::Issuance, Currency::Minutes, -c.minutes));
+    }
+    if legs.is_empty() {
+        return Err(Error::conflict(
+            "nothing_to_credit",
+            "本月或本年的积分已达上限，这次没有可记入的积分",
+        ));
+    }
     let memo = if c.group {
         format!("{memo_in}（团体服务，时间捐入社区基金）")
     } else if to_fund > 0 {

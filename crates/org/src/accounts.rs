@@ -390,3 +390,87 @@ pub async fn bootstrap_account(
     tx.commit().await?;
     Ok(id)
 }
+
+/// A person holding a role somewhere, with where.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Holder {
+    /// The person.
+    pub person_id: i64,
+    /// Their name.
+    pub name: String,
+    /// The role.
+    pub role: Role,
+    /// The node it is held at.
+    pub unit_id: i64,
+    /// That node's path.
+    pub unit_path: String,
+    /// That node's name.
+    pub unit_name: String,
+}
+
+/// Who holds one of `roles` at a node whose path starts with `prefix` (the subtree), or
+/// at one of the nodes in `at` (exact), for notices and choices of a handler. Disabled
+/// accounts are left out.
+pub async fn holders(
+    db: &Db,
+    city_id: i64,
+    roles: &[Role],
+    prefix: Option<&str>,
+    at: &[i64],
+) -> Result<Vec<Holder>> {
+    if roles.is_empty() || (prefix.is_none() && at.is_empty()) {
+        return Ok(vec![]);
+    }
+    // $1 city, then the roles, then the prefix, then the nodes.
+    let mut n = 1;
+    let mut next = || {
+        n += 1;
+        format!("${n}")
+    };
+    let role_marks: Vec<String> = roles.iter().map(|_| next()).collect();
+    let mut places = Vec::new();
+    if prefix.is_some() {
+        places.push(format!("u.path LIKE {}", next()));
+    }
+    if !at.is_empty() {
+        let marks: Vec<String> = at.iter().map(|_| next()).collect();
+        places.push(format!("u.id IN ({})", marks.join(", ")));
+    }
+    let sql = format!(
+        "SELECT p.id, p.name, g.role, u.id, u.path, u.name FROM role_grant g \
+         JOIN account a ON a.city_id = g.city_id AND a.id = g.account_id \
+         JOIN person p ON p.city_id = a.city_id AND p.id = a.person_id \
+         JOIN org_unit u ON u.city_id = g.city_id AND u.id = g.unit_id \
+         WHERE g.city_id = $1 AND a.disabled = 0 AND g.role IN ({}) AND ({}) \
+         ORDER BY u.depth, p.name, p.id LIMIT 500",
+        role_marks.join(", "),
+        places.join(" OR ")
+    );
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(city_id);
+    for r in roles {
+        q = q.bind(r.as_str());
+    }
+    if let Some(p) = prefix {
+        q = q.bind(format!("{p}%"));
+    }
+    for id in at {
+        q = q.bind(*id);
+    }
+    let rows = q.fetch_all(db.reader()).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let role: String = r.try_get(2)?;
+        let Some(role) = Role::parse(&role) else {
+            continue;
+        };
+        out.push(Holder {
+            person_id: r.try_get(0)?,
+            name: r.try_get(1)?,
+            role,
+            unit_id: r.try_get(3)?,
+            unit_path: r.try_get(4)?,
+            unit_name: r.try_get(5)?,
+        });
+    }
+    Ok(out)
+}

@@ -314,6 +314,35 @@ pub async fn get_by_code(db: &Db, access: &Access, code: &str) -> Result<Unit> {
     }
 }
 
+/// A node by id for the platform's own work (jobs, escalation), whatever the caller's
+/// scope; areas check their own permissions on what they do with it.
+pub async fn fetch_any(db: &Db, city_id: i64, id: i64) -> Result<Option<Unit>> {
+    fetch(db.reader(), city_id, id).await
+}
+
+/// The grids with a boundary whose centre lies within `deg` degrees of `p` (a cheap box
+/// before the exact test the caller makes), deepest first.
+pub async fn grids_near(
+    db: &Db,
+    city_id: i64,
+    p: kernel::geo::Point,
+    deg: f64,
+) -> Result<Vec<Unit>> {
+    let d = (deg * kernel::geo::E7) as i64;
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {COLS} FROM org_unit WHERE city_id = $1 AND kind = 'grid' AND boundary IS NOT NULL \
+         AND center_lon BETWEEN $2 AND $3 AND center_lat BETWEEN $4 AND $5 ORDER BY depth DESC, id"
+    )))
+    .bind(city_id)
+    .bind(p.lon_e7 - d)
+    .bind(p.lon_e7 + d)
+    .bind(p.lat_e7 - d)
+    .bind(p.lat_e7 + d)
+    .fetch_all(db.reader())
+    .await?;
+    rows.iter().map(Unit::from_row).collect()
+}
+
 /// The ancestors of a node that the caller may read, top down (for the breadcrumb).
 pub async fn ancestors(db: &Db, access: &Access, unit: &Unit) -> Result<Vec<Unit>> {
     let ids: Vec<i64> = unit
