@@ -215,6 +215,23 @@ impl Frame {
         if dispatcher || personnel {
             nav.push(("/activities", "活动", "activities"));
         }
+        let grid_staff = access.grants().iter().any(|g| {
+            matches!(
+                g.role,
+                Role::PlatformAdmin
+                    | Role::Admin
+                    | Role::CommunityCadre
+                    | Role::GridLeader
+                    | Role::Inspector
+            )
+        });
+        if grid_staff {
+            nav.push(("/cases", "案件", "cases"));
+            nav.push(("/patrols", "巡查", "patrols"));
+            nav.push(("/registries", "登记造册", "registries"));
+        } else {
+            nav.push(("/cases/mine", "我反映的问题", "cases"));
+        }
         if staff {
             nav.push(("/units", "组织与网格", "units"));
             nav.push(("/people", "人员", "people"));
@@ -238,6 +255,13 @@ impl Frame {
                 ("/", "待办", "home"),
                 ("/dispatch", "派单", "dispatch"),
                 ("/activities", "活动", "activities"),
+                ("/me", "我的", "me"),
+            ]
+        } else if grid_staff {
+            vec![
+                ("/", "待办", "home"),
+                ("/cases", "案件", "cases"),
+                ("/patrols", "巡查", "patrols"),
                 ("/me", "我的", "me"),
             ]
         } else if staff {
