@@ -450,7 +450,7 @@ pub async fn dispatch(db: &Db, access: &Access, id: i64, d: Dispatch) -> Result<
     sqlx::query(
         "UPDATE case_file SET state = $1, handler_person_id = $2, dispatcher_person_id = $3, \
          department = $4, dispatched_at = $5, deadline_at = $6, escalate_at = $6, \
-         extended_days = 0, updated_at = $5 WHERE city_id = $7 AND id = $8",
+         extended_days = 0, overdue_at = NULL, updated_at = $5 WHERE city_id = $7 AND id = $8",
     )
     .bind(to.as_str())
     .bind(handler)

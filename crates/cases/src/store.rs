@@ -116,9 +116,11 @@ pub struct CaseFile {
 }
 
 impl CaseFile {
-    /// Past its deadline and still owed (only while the clock runs).
+    /// Past its deadline (by the clock, or as the scheduled job found it) and still owed
+    /// (only while the clock runs).
     pub fn overdue(&self, now: i64) -> bool {
-        self.state.clock_runs() && self.deadline_at.is_some_and(|d| d < now)
+        self.state.clock_runs()
+            && (self.overdue_at.is_some() || self.deadline_at.is_some_and(|d| d < now))
     }
 
     /// Handled (last time) by the deadline.

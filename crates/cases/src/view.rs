@@ -429,7 +429,9 @@ pub async fn list(db: &Db, access: &Access, q: &CaseQuery) -> Result<Page<CaseRo
     }
     if q.overdue == Some(true) {
         let m = f.int_mark(now_ms());
-        f.raw(&format!("state = 'dispatched' AND deadline_at < {m}"));
+        f.raw(&format!(
+            "state = 'dispatched' AND (deadline_at < {m} OR overdue_at IS NOT NULL)"
+        ));
     }
     for (col, v) in [
         ("category_id", q.category_id),
@@ -581,7 +583,7 @@ pub async fn board(db: &Db, access: &Access, unit_id: Option<i64>) -> Result<Boa
     let mut lists = Vec::new();
     for (extra, order) in [
         (
-            "state = 'dispatched' AND deadline_at < {now}",
+            "state = 'dispatched' AND (deadline_at < {now} OR overdue_at IS NOT NULL)",
             "deadline_at, id",
         ),
         ("state IN ('reported', 'registered')", "id DESC"),
@@ -601,7 +603,9 @@ pub async fn board(db: &Db, access: &Access, unit_id: Option<i64>) -> Result<Boa
     }
     let mut g = Filter::new(city);
     g.under(&prefixes);
-    g.raw(&format!("state = 'dispatched' AND deadline_at < {now}"));
+    g.raw(&format!(
+        "state = 'dispatched' AND (deadline_at < {now} OR overdue_at IS NOT NULL)"
+    ));
     let overdue: i64 = g
         .bind(
             sqlx::query(AssertSqlSafe(format!(

@@ -46,11 +46,26 @@ async fn finish(db: &Db, job: &str, period: &str, outcome: &str) -> Result<(), s
     Ok(())
 }
 
-/// Run the jobs due now: order deadlines every ten minutes, the daily retention of
-/// personal data.
+/// Run the jobs due now: order deadlines and overdue cases every ten minutes, the daily
+/// retention of personal data.
 pub async fn run_due(db: &Db) -> anyhow::Result<()> {
-    let now = now_ms();
+    run_due_at(db, now_ms()).await
+}
+
+/// Run the jobs as if the clock showed `now` (`civicgrid run-jobs --at`, for trying out
+/// deadlines): the deadline sweeps judge by `now`; retention always by the real date.
+pub async fn run_due_at(db: &Db, now: i64) -> anyhow::Result<()> {
     let slot = format!("{}", now / 600_000);
+    if claim(db, "case_deadlines", &slot).await? {
+        let outcome = cases::sweep::run(db, now).await;
+        let text = match &outcome {
+            Ok(o) => serde_json::to_string(o).unwrap_or_default(),
+            Err(e) => format!("failed: {e}"),
+        };
+        finish(db, "case_deadlines", &slot, &text).await?;
+        tracing::info!(outcome = %text, "case deadlines ran");
+        outcome?;
+    }
     if claim(db, "order_deadlines", &slot).await? {
         let outcome = orders::sweep::run(db, now).await;
         let text = match &outcome {

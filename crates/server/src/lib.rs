@@ -26,6 +26,8 @@ pub struct Config {
     pub run_jobs: bool,
     /// Serve the benchmark-only endpoints (see `bench/checkin.sh`).
     pub bench_endpoints: bool,
+    /// A folder for case photos; none keeps them in the database.
+    pub media_dir: Option<String>,
 }
 
 impl Default for Config {
@@ -36,6 +38,7 @@ impl Default for Config {
             secure_cookies: false,
             run_jobs: true,
             bench_endpoints: false,
+            media_dir: None,
         }
     }
 }
@@ -64,6 +67,10 @@ impl Application {
             config: Arc::new(web::WebConfig {
                 secure_cookies: config.secure_cookies,
                 bench_endpoints: config.bench_endpoints,
+                media: match &config.media_dir {
+                    Some(d) if !d.is_empty() => cases::photo::Media::Dir(d.into()),
+                    _ => cases::photo::Media::Database,
+                },
             }),
         });
         Ok(Application {

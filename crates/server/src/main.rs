@@ -31,6 +31,9 @@ struct Cli {
         global = true
     )]
     secure_cookies: bool,
+    /// A folder for case photos (kept in the database when not set).
+    #[arg(long, env = "CIVICGRID_MEDIA_DIR", global = true)]
+    media_dir: Option<String>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -47,8 +50,13 @@ enum Command {
     },
     /// Apply migrations and exit.
     Migrate,
-    /// Run the jobs that are due now (retention) and exit.
-    RunJobs,
+    /// Run the jobs that are due now (deadlines of orders and cases, retention) and exit.
+    RunJobs {
+        /// Judge the deadlines as of this time instead of now (`YYYY-MM-DDTHH:MM`, Beijing):
+        /// to see what happens to overdue cases when the clock is advanced.
+        #[arg(long)]
+        at: Option<String>,
+    },
     /// Import a spreadsheet (units or people) as the platform; all rows or none.
     Import {
         /// `units` (organisation tree) or `people` (personnel list).
@@ -83,6 +91,7 @@ fn config(cli: &Cli) -> Config {
         secure_cookies: cli.secure_cookies,
         run_jobs: true,
         bench_endpoints: std::env::var("CIVICGRID_BENCH_ENDPOINTS").is_ok_and(|v| v == "1"),
+        media_dir: cli.media_dir.clone(),
     }
 }
 
@@ -137,10 +146,15 @@ async fn main() -> anyhow::Result<()> {
             println!("迁移完成：{}", server::redact(&cli.database_url));
             Ok(())
         }
-        Some(Command::RunJobs) => {
+        Some(Command::RunJobs { at }) => {
+            let now = match at.as_deref() {
+                Some(t) => kernel::time::parse_datetime(t)
+                    .with_context(|| format!("--at {t}: expected YYYY-MM-DDTHH:MM"))?,
+                None => kernel::time::now_ms(),
+            };
             let db = kernel::Db::connect(&cli.database_url).await?;
             db.migrate().await?;
-            server::jobs::run_due(&db).await?;
+            server::jobs::run_due_at(&db, now).await?;
             println!("到期的任务已执行");
             Ok(())
         }

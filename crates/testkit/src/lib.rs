@@ -183,6 +183,7 @@ impl TestApp {
             secure_cookies: false,
             run_jobs: false,
             bench_endpoints: false,
+            media_dir: None,
         })
         .await
         .expect("build app");
@@ -432,8 +433,18 @@ impl Api {
     }
     /// POST a multipart upload with one `file` field.
     pub async fn upload(&self, path: &str, filename: &str, bytes: Vec<u8>) -> Res {
+        self.upload_field(path, "file", filename, bytes).await
+    }
+    /// POST a multipart upload with one file in the field `field`.
+    pub async fn upload_field(
+        &self,
+        path: &str,
+        field: &str,
+        filename: &str,
+        bytes: Vec<u8>,
+    ) -> Res {
         let part = reqwest::multipart::Part::bytes(bytes).file_name(filename.to_owned());
-        let form = reqwest::multipart::Form::new().part("file", part);
+        let form = reqwest::multipart::Form::new().part(field.to_owned(), part);
         Res::from(
             self.req(reqwest::Method::POST, path)
                 .multipart(form)

@@ -32,6 +32,8 @@ pub struct WebConfig {
     /// Serve `POST /api/v1/bench/insert`, the bare-insert baseline of `bench/checkin.sh`
     /// (off unless `CIVICGRID_BENCH_ENDPOINTS=1`).
     pub bench_endpoints: bool,
+    /// Where case photos are kept: in the database, or in a folder.
+    pub media: cases::photo::Media,
 }
 
 /// Shared state of every handler.

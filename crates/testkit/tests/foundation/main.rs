@@ -9,6 +9,8 @@ mod auth;
 mod bank_more;
 mod bank_pages;
 mod beancount;
+mod cases;
+mod cases_more;
 mod checkin_batch;
 mod demo;
 mod import;

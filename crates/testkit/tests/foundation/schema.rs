@@ -93,6 +93,7 @@ async fn a_second_start_keeps_the_data() {
         secure_cookies: false,
         run_jobs: false,
         bench_endpoints: false,
+        media_dir: None,
     };
     {
         let app = server::Application::build(config())

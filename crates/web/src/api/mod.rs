@@ -13,6 +13,7 @@ pub mod admin;
 pub mod auth;
 pub mod bank;
 pub mod bench;
+pub mod cases;
 pub mod inbox;
 pub mod orders;
 pub mod org;
@@ -37,7 +38,8 @@ pub type ApiResult<T> = Result<T, crate::error::ApiError>;
         (name = "ledger", description = "积分与时间银行"),
         (name = "activities", description = "活动：发布、报名与候补、签到签退、点名与出勤审核"),
         (name = "orders", description = "群众点单、社区派单、下沉人员接单"),
-        (name = "inbox", description = "站内消息")
+        (name = "inbox", description = "站内消息"),
+        (name = "cases", description = "案件：上报、立案、派遣、处置、核查、结案，回退延期缓办，上报上级，盯守复查，指标")
     )
 )]
 struct ApiDoc;
@@ -141,6 +143,35 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(orders::cancel))
         .routes(routes!(inbox::list))
         .routes(routes!(inbox::read_one))
-        .routes(routes!(inbox::read_all));
+        .routes(routes!(inbox::read_all))
+        .routes(routes!(cases::list, cases::report))
+        .routes(routes!(cases::board))
+        .routes(routes!(cases::map))
+        .routes(routes!(cases::get))
+        .routes(routes!(cases::handlers))
+        .routes(routes!(cases::register))
+        .routes(routes!(cases::void))
+        .routes(routes!(cases::merge))
+        .routes(routes!(cases::dispatch))
+        .routes(routes!(cases::handle))
+        .routes(routes!(cases::verify))
+        .routes(routes!(cases::rate))
+        .routes(routes!(cases::escalate))
+        .routes(routes!(cases::resume))
+        .routes(routes!(cases::ask))
+        .routes(routes!(cases::decide))
+        .routes(routes!(cases::requests))
+        .routes(routes!(cases::watch))
+        .routes(routes!(cases::my_watches))
+        .routes(routes!(cases::watch_report))
+        .routes(routes!(cases::add_photo))
+        .routes(routes!(cases::photo))
+        .routes(routes!(cases::figures))
+        .routes(routes!(cases::person_figures))
+        .routes(routes!(cases::categories))
+        .routes(routes!(cases::update_category))
+        .routes(routes!(cases::calendar, cases::add_calendar_day))
+        .routes(routes!(cases::remove_calendar_day))
+        .routes(routes!(cases::responsible, cases::appoint));
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1)
 }
