@@ -30,14 +30,7 @@ for tool in wrk curl python3; do
   command -v "$tool" >/dev/null || { echo "bench: $tool is missing" >&2; exit 2; }
 done
 
-if [[ -n "${CIVICGRID_BIN:-}" ]]; then
-  BIN="$CIVICGRID_BIN"
-  if [[ ! -x "$BIN" && -x "$ROOT/$BIN" ]]; then BIN="$ROOT/$BIN"; fi
-else
-  echo "bench: cargo build --release --bin civicgrid"
-  (cd "$ROOT" && cargo build --release --bin civicgrid)
-  BIN="$ROOT/target/release/civicgrid"
-fi
+BIN="$(bench_binary "$ROOT")"
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/civicgrid-checkin.XXXXXX")"
 SERVER_PID=""
@@ -87,12 +80,7 @@ bench_backend() {
   CIVICGRID_LOG=warn CIVICGRID_BENCH_ENDPOINTS=1 \
     "$BIN" --database-url "$db_url" --bind "127.0.0.1:$port" serve >"$WORK/$name-server.log" 2>&1 &
   SERVER_PID=$!
-  local deadline=$((SECONDS + 60))
-  until curl -fsS -o /dev/null --max-time 2 "$base/healthz" 2>/dev/null; do
-    kill -0 "$SERVER_PID" 2>/dev/null || { echo "bench: server exited early" >&2; tail -n 30 "$WORK/$name-server.log" >&2; exit 1; }
-    (( SECONDS < deadline )) || { echo "bench: /healthz did not answer" >&2; exit 1; }
-    sleep 0.5
-  done
+  wait_for_health "$base" "$WORK/$name-server.log"
 
   local mode out rps p50 p99 bad
   for mode in insert checkin; do

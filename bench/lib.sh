@@ -29,3 +29,31 @@ pg_url_for() {
   if [[ "$rest" == */* ]]; then base="${base%/*}"; fi
   echo "$base/$db$query"
 }
+
+# The civicgrid binary to measure: $CIVICGRID_BIN (relative to the current directory or to
+# the repository root $1), else a fresh release build. Prints its path.
+bench_binary() {
+  local root="$1" bin
+  if [[ -n "${CIVICGRID_BIN:-}" ]]; then
+    bin="$CIVICGRID_BIN"
+    if [[ ! -x "$bin" && -x "$root/$bin" ]]; then bin="$root/$bin"; fi
+  else
+    echo "bench: cargo build --release --bin civicgrid" >&2
+    (cd "$root" && cargo build --release --bin civicgrid >&2)
+    bin="$root/target/release/civicgrid"
+  fi
+  [[ -x "$bin" ]] || { echo "bench: no civicgrid binary at $bin" >&2; return 2; }
+  echo "$bin"
+}
+
+# Wait until the server started as $SERVER_PID answers $1/healthz (at most ${2:-60} s; the
+# log $3 is shown when it exits first).
+wait_for_health() {
+  local base="$1" log="$2" limit="${3:-60}"
+  local deadline=$((SECONDS + limit))
+  until curl -fsS -o /dev/null --max-time 2 "$base/healthz" 2>/dev/null; do
+    kill -0 "$SERVER_PID" 2>/dev/null || { echo "bench: server exited early:" >&2; tail -n 30 "$log" >&2; return 1; }
+    (( SECONDS < deadline )) || { echo "bench: /healthz did not answer within $limit s" >&2; return 1; }
+    sleep 0.5
+  done
+}

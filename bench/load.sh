@@ -32,15 +32,7 @@ for tool in wrk curl; do
   command -v "$tool" >/dev/null || { echo "bench: $tool is missing (apt-get install $tool)" >&2; exit 2; }
 done
 
-if [[ -n "${CIVICGRID_BIN:-}" ]]; then
-  BIN="$CIVICGRID_BIN"
-  if [[ ! -x "$BIN" && -x "$ROOT/$BIN" ]]; then BIN="$ROOT/$BIN"; fi
-else
-  echo "bench: cargo build --release --bin civicgrid"
-  (cd "$ROOT" && cargo build --release --bin civicgrid)
-  BIN="$ROOT/target/release/civicgrid"
-fi
-[[ -x "$BIN" ]] || { echo "bench: no civicgrid binary at $BIN" >&2; exit 2; }
+BIN="$(bench_binary "$ROOT")"
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/civicgrid-bench.XXXXXX")"
 SERVER_PID=""
@@ -80,12 +72,7 @@ bench_backend() {
   CIVICGRID_LOG=warn CIVICGRID_DEMO_PASSWORD="$PASSWORD" \
     "$BIN" --database-url "$db_url" --bind "127.0.0.1:$port" demo >"$WORK/$name-server.log" 2>&1 &
   SERVER_PID=$!
-  local deadline=$((SECONDS + 300))
-  until curl -fsS -o /dev/null --max-time 2 "$base/healthz" 2>/dev/null; do
-    kill -0 "$SERVER_PID" 2>/dev/null || { echo "bench: server exited early:" >&2; tail -n 30 "$WORK/$name-server.log" >&2; exit 1; }
-    (( SECONDS < deadline )) || { echo "bench: /healthz did not answer within 300 s" >&2; exit 1; }
-    sleep 1
-  done
+  wait_for_health "$base" "$WORK/$name-server.log" 300
   echo "   demo city ready after $((SECONDS - started))s"
   if [[ "$name" == postgres && "${BENCH_PG_ANALYZE:-0}" == 1 ]]; then
     # Right after the bulk load the planner has no statistics until autovacuum gets to it.

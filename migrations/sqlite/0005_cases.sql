@@ -157,8 +157,14 @@ CREATE TABLE case_file (
     created_at INTEGER NOT NULL,
     updated_at INTEGER NOT NULL
 );
+-- Lists and keyset pages of a scope (covering: the ids are found without the table).
 CREATE INDEX case_scope ON case_file (city_id, unit_path, state, id);
-CREATE INDEX case_reported ON case_file (city_id, unit_path, reported_at);
+-- Open cases of a scope: the board, state filters.
+CREATE INDEX case_open ON case_file (city_id, state, unit_path, id);
+-- The figures of a scope and period, answered from the index alone.
+CREATE INDEX case_figures ON case_file (city_id, unit_path, reported_at, source, state,
+    registered_at, dispatched_at, deadline_at, handled_at, rework_count, missed_by_grid,
+    satisfaction);
 CREATE INDEX case_deadline ON case_file (city_id, state, escalate_at);
 CREATE INDEX case_near ON case_file (city_id, category_id, state, lat_e7);
 CREATE INDEX case_reporter ON case_file (city_id, reporter_person_id, id);

@@ -108,16 +108,11 @@ fn steps_open(access: &Access, c: &CaseFile, pending: bool) -> Vec<String> {
 }
 
 async fn unit_names(db: &Db, city: i64, ids: &[i64]) -> Result<HashMap<i64, (String, String)>> {
-    let mut out = HashMap::new();
-    for id in ids {
-        if out.contains_key(id) {
-            continue;
-        }
-        if let Some(u) = org::units::fetch_any(db, city, *id).await? {
-            out.insert(*id, (u.name, u.kind.as_str().to_owned()));
-        }
-    }
-    Ok(out)
+    Ok(org::units::fetch_many(db, city, ids)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, (u.name, u.kind.as_str().to_owned())))
+        .collect())
 }
 
 /// One case as the viewer may see it (its watcher sees it too).
@@ -463,18 +458,23 @@ pub async fn list(db: &Db, access: &Access, q: &CaseQuery) -> Result<Page<CaseRo
     }
     let before = f.next_mark();
     let lim = f.next_mark();
+    // The ids first, from an index where the filter allows (no table reads for the rows
+    // skipped), then the page's rows.
     let sql = format!(
-        "SELECT {COLS} FROM case_file WHERE {} AND id < {before} ORDER BY id DESC LIMIT {lim}",
+        "SELECT id FROM case_file WHERE {} AND id < {before} ORDER BY id DESC LIMIT {lim}",
         f.sql
     );
-    let rows = f
+    let ids: Vec<i64> = f
         .bind(
             sqlx::query(AssertSqlSafe(sql)),
             &[q.before.unwrap_or(i64::MAX), n + 1],
         )
         .fetch_all(db.reader())
-        .await?;
-    let cases: Vec<CaseFile> = rows.iter().map(store::from_row).collect::<Result<_>>()?;
+        .await?
+        .iter()
+        .map(|r| r.try_get(0))
+        .collect::<std::result::Result<_, _>>()?;
+    let cases = by_ids(db, access.city_id(), &ids).await?;
     let cases: Vec<CaseFile> = cases
         .into_iter()
         .filter(|c| view != "scope" || reads(access, c))
@@ -486,7 +486,29 @@ pub async fn list(db: &Db, access: &Access, q: &CaseQuery) -> Result<Page<CaseRo
     })
 }
 
-/// Names for list rows: one read of the categories and of each place.
+/// Cases by id, in the order given.
+async fn by_ids(db: &Db, city: i64, ids: &[i64]) -> Result<Vec<CaseFile>> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    let marks: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 2)).collect();
+    let sql = format!(
+        "SELECT {COLS} FROM case_file WHERE city_id = $1 AND id IN ({})",
+        marks.join(", ")
+    );
+    let mut query = sqlx::query(AssertSqlSafe(sql)).bind(city);
+    for id in ids {
+        query = query.bind(*id);
+    }
+    let mut by: HashMap<i64, CaseFile> = HashMap::new();
+    for r in query.fetch_all(db.reader()).await? {
+        let c = store::from_row(&r)?;
+        by.insert(c.id, c);
+    }
+    Ok(ids.iter().filter_map(|id| by.remove(id)).collect())
+}
+
+/// Names for list rows: one read of the categories and one of the places.
 pub async fn rows_of(db: &Db, city: i64, cases: Vec<CaseFile>) -> Result<Vec<CaseRow>> {
     let cats: HashMap<i64, Category> = category::list(db, city)
         .await?

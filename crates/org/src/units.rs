@@ -320,6 +320,27 @@ pub async fn fetch_any(db: &Db, city_id: i64, id: i64) -> Result<Option<Unit>> {
     fetch(db.reader(), city_id, id).await
 }
 
+/// Several nodes by id in one query (for names in lists), whatever the caller's scope.
+pub async fn fetch_many(db: &Db, city_id: i64, ids: &[i64]) -> Result<Vec<Unit>> {
+    let mut ids: Vec<i64> = ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    let marks: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 2)).collect();
+    let sql = format!(
+        "SELECT {COLS} FROM org_unit WHERE city_id = $1 AND id IN ({})",
+        marks.join(", ")
+    );
+    let mut q = sqlx::query(AssertSqlSafe(sql)).bind(city_id);
+    for id in &ids {
+        q = q.bind(*id);
+    }
+    let rows = q.fetch_all(db.reader()).await?;
+    rows.iter().map(Unit::from_row).collect()
+}
+
 /// The grids with a boundary whose centre lies within `deg` degrees of `p` (a cheap box
 /// before the exact test the caller makes), deepest first.
 pub async fn grids_near(

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use kernel::Db;
 
+pub mod bench_cases;
 pub mod bench_fixture;
 pub mod demo;
 pub mod demo_work;

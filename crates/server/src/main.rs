@@ -77,6 +77,16 @@ enum Command {
         #[arg(long)]
         out: String,
     },
+    /// Benchmarks only: add a city with 1,000 grids and N cases over the last year, and
+    /// write tokens and ids to FILE as JSON (used by bench/cases.sh).
+    BenchCases {
+        /// How many cases.
+        #[arg(long, default_value_t = 1_000_000)]
+        cases: usize,
+        /// Where to write the JSON.
+        #[arg(long)]
+        out: String,
+    },
     /// Consistent online backup to FILE (SQLite: VACUUM INTO; PostgreSQL: use pg_dump).
     Backup {
         /// Where to write the copy.
@@ -188,6 +198,15 @@ async fn main() -> anyhow::Result<()> {
                 fx.activity_id,
                 fx.tokens.len()
             );
+            Ok(())
+        }
+        Some(Command::BenchCases { cases, out }) => {
+            let db = kernel::Db::connect(&cli.database_url).await?;
+            db.migrate().await?;
+            let fx = server::bench_cases::build(&db, *cases).await?;
+            std::fs::write(out, serde_json::to_vec(&fx)?)
+                .with_context(|| format!("writing {out}"))?;
+            println!("案件压测数据已生成：{} 件", fx.cases);
             Ok(())
         }
         Some(Command::Backup { file }) => {
