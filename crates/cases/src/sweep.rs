@@ -197,6 +197,19 @@ pub async fn credit_report(db: &Db, city_id: i64, id: i64) -> Result<bool> {
         },
     )
     .await;
+    if res.is_err() {
+        // Said once: a refusal the sweep meets again is not recorded again.
+        let last: Vec<String> = sqlx::query_scalar(
+            "SELECT action FROM case_event WHERE city_id = $1 AND case_id = $2 ORDER BY id DESC LIMIT 1",
+        )
+        .bind(city_id)
+        .bind(id)
+        .fetch_all(db.reader())
+        .await?;
+        if last.first().map(String::as_str) == Some("credit_failed") {
+            return Ok(false);
+        }
+    }
     let mut tx = db.begin().await?;
     let ok = match &res {
         Ok(txn) => {
