@@ -28,10 +28,31 @@ use wire::{Params, Reply, date_param, format_of, list, split};
 /// The routes, to be merged into the application router.
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/open311/v2/{file}", get(get_top).post(post_top))
-        .route("/open311/v2/services/{file}", get(get_service))
-        .route("/open311/v2/requests/{file}", get(get_request))
-        .route("/open311/v2/tokens/{file}", get(get_token))
+        .route(
+            "/open311/v2/{file}",
+            get(get_top).post(post_top).fallback(wrong_method),
+        )
+        .route(
+            "/open311/v2/services/{file}",
+            get(get_service).fallback(wrong_method),
+        )
+        .route(
+            "/open311/v2/requests/{file}",
+            get(get_request).fallback(wrong_method),
+        )
+        .route(
+            "/open311/v2/tokens/{file}",
+            get(get_token).fallback(wrong_method),
+        )
+}
+
+/// Any method but GET (and POST for `requests`): an error document, not an empty 405.
+async fn wrong_method(uri: Uri) -> Response {
+    Failure::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "GeoReport v2 只用 GET 读取，用 POST requests 提交服务请求",
+    )
+    .render(format_of(uri.path()))
 }
 
 /// The city named by `jurisdiction_id`, or the only one.

@@ -892,6 +892,13 @@ async fn bad_posts_write_nothing(app: TestApp) {
     error_doc(&get(&app, "requests/1/more.xml").await, 404);
     error_doc(&get(&app, "services.html").await, 400);
     error_doc(&post(&app, "services.json", &keyed(&[])).await, 400);
+    let put = app
+        .http
+        .put(format!("{}/open311/v2/requests/1.xml", app.base))
+        .send()
+        .await
+        .unwrap();
+    error_doc(&reply(put).await, 405);
 }
 
 async fn keys_read_only_their_scope(app: TestApp) {
