@@ -10,6 +10,7 @@ pub mod access;
 pub mod category;
 pub mod figures;
 pub mod flow;
+pub mod georeport;
 pub mod model;
 pub mod photo;
 pub mod report;

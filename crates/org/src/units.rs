@@ -875,6 +875,57 @@ pub async fn create_city(db: &Db, name: &str, code: &str) -> Result<(i64, Unit)>
     Ok((city_id, root))
 }
 
+/// A city (tenant) as an outside client names it: by its code.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct City {
+    /// The tenant id.
+    pub id: i64,
+    /// Name (测试市).
+    pub name: String,
+    /// Code (行政区划代码), unique across the deployment.
+    pub code: String,
+    /// The root node of its tree.
+    pub root_unit_id: i64,
+}
+
+/// The city with `code`; with no code, the only city of the deployment (`None` when the
+/// code is unknown, or when none is given and the database holds no city or several).
+pub async fn city_by_code(db: &Db, code: Option<&str>) -> Result<Option<City>> {
+    let sql = "SELECT c.id, c.name, c.code, u.id FROM city c JOIN org_unit u \
+        ON u.city_id = c.id AND u.parent_id IS NULL";
+    let rows = match code {
+        Some(code) => {
+            sqlx::query(AssertSqlSafe(format!("{sql} WHERE c.code = $1")))
+                .bind(code.trim())
+                .fetch_all(db.reader())
+                .await?
+        }
+        None => {
+            sqlx::query(AssertSqlSafe(format!("{sql} ORDER BY c.id LIMIT 2")))
+                .fetch_all(db.reader())
+                .await?
+        }
+    };
+    if rows.len() != 1 {
+        return Ok(None);
+    }
+    let r = &rows[0];
+    Ok(Some(City {
+        id: r.try_get(0)?,
+        name: r.try_get(1)?,
+        code: r.try_get(2)?,
+        root_unit_id: r.try_get(3)?,
+    }))
+}
+
+/// How many cities the deployment holds (capped at 2: enough to tell none, one, several).
+pub async fn city_count(db: &Db) -> Result<i64> {
+    let rows = sqlx::query("SELECT id FROM city ORDER BY id LIMIT 2")
+        .fetch_all(db.reader())
+        .await?;
+    Ok(rows.len() as i64)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,6 +1,7 @@
 //! The HTTP surface: server-rendered pages (askama), the JSON API under `/api/v1` with its
-//! OpenAPI document, problem documents for errors, and the cross-cutting layers (security
-//! headers, request ids, body limit, tracing, panic catching).
+//! OpenAPI document, Open311 GeoReport v2 under `/open311/v2`, problem documents for
+//! errors, and the cross-cutting layers (security headers, request ids, body limit,
+//! tracing, panic catching).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -19,6 +20,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 pub mod api;
 pub mod error;
 pub mod extract;
+pub mod open311;
 pub mod pages;
 
 /// The largest request body accepted (uploads included).
@@ -76,6 +78,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(pages::router())
         .merge(api_router)
+        .merge(open311::router())
         .route(
             "/api/v1/openapi.json",
             get(move || {
@@ -154,7 +157,9 @@ async fn static_file(axum::extract::Path(file): axum::extract::Path<String>) -> 
 }
 
 async fn not_found(uri: axum::http::Uri) -> Response {
-    if uri.path().starts_with("/api/") {
+    if uri.path().starts_with("/open311/") {
+        open311::not_found(&uri)
+    } else if uri.path().starts_with("/api/") {
         error::ApiError::new(
             StatusCode::NOT_FOUND,
             "no_such_endpoint",

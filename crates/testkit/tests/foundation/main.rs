@@ -16,6 +16,7 @@ mod demo;
 mod import;
 mod ledger;
 mod matrix;
+mod open311;
 mod order_pages;
 mod orders;
 mod pages;
