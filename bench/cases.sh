@@ -60,7 +60,7 @@ bench_backend() {
   echo
   echo "== $name: bench-cases with $CASES cases"
   local started=$SECONDS
-  CIVICGRID_LOG=warn "$BIN" --database-url "$db_url" bench-cases --cases "$CASES" --out "$fixture"
+  CIVICGRID_LOG=warn,sqlx=error "$BIN" --database-url "$db_url" bench-cases --cases "$CASES" --out "$fixture"
   echo "   ready after $((SECONDS - started))s"
   local street district community middle street_token district_token
   street="$(field "$fixture" street_id)"

@@ -171,6 +171,12 @@ pub async fn build(db: &Db, cases: usize) -> anyhow::Result<Fixture> {
         .collect();
     let now = now_ms();
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    if db.backend() == kernel::db::Backend::Sqlite {
+        // A bulk load: a larger page cache for the one writer connection.
+        sqlx::query("PRAGMA cache_size = -262144")
+            .execute(db.writer())
+            .await?;
+    }
     let cols = "city_id, source, channel, category_id, urgency, description, address, lon_e7, \
         lat_e7, crs, grid_id, community_id, unit_path, level_unit_id, level, state, \
         reporter_person_id, reporter_name, department, handler_person_id, reported_at, \
@@ -202,12 +208,16 @@ pub async fn build(db: &Db, cases: usize) -> anyhow::Result<Fixture> {
         }
         sql.push_str(&rows.join(", "));
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        let mut rows_done = 0;
         for _ in 0..n {
             let (gid, gpath, cid) = &grids[rng.below(grids.len() as u64) as usize];
             let (cat, dept) = &cats[rng.below(cats.len() as u64) as usize];
             let source = sources[rng.below(sources.len() as u64) as usize];
-            // Older cases are mostly closed; the last days hold the open ones.
-            let age = rng.below(365 * DAY as u64) as i64;
+            // Ids follow time, as they do in a working city: the first case a year ago,
+            // the last now. Older cases are mostly closed; the last days hold the open ones.
+            let age = 365 * DAY - (written + rows_done) as i64 * (365 * DAY) / cases as i64
+                + rng.below(60_000) as i64;
+            rows_done += 1;
             let reported = now - age;
             let roll = rng.below(100);
             let state = match roll {
