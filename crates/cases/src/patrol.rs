@@ -216,6 +216,35 @@ pub async fn may_patrol(db: &Db, access: &Access, grid: &Unit) -> Result<bool> {
     roster::is_rostered(db, access.city_id(), grid.id, access.person_id()).await
 }
 
+/// The grids the caller may patrol (those they work in and those they are rostered on),
+/// in tree order; at most 500.
+pub async fn grids_for(db: &Db, access: &Access) -> Result<Vec<Unit>> {
+    let mut out: Vec<Unit> = org::units::list_in_scope(db, access, &[UnitKind::Grid])
+        .await?
+        .into_iter()
+        .filter(|g| works_in(access, &g.path))
+        .take(500)
+        .collect();
+    for id in roster::grids_of(db, access.city_id(), access.person_id()).await? {
+        if !out.iter().any(|g| g.id == id)
+            && let Some(g) = org::units::fetch_any(db, access.city_id(), id).await?
+        {
+            out.push(g);
+        }
+    }
+    Ok(out)
+}
+
+/// The grids whose roster the caller keeps, in tree order; at most 500.
+pub async fn kept_grids(db: &Db, access: &Access) -> Result<Vec<Unit>> {
+    Ok(org::units::list_in_scope(db, access, &[UnitKind::Grid])
+        .await?
+        .into_iter()
+        .filter(|g| keeps(access, &g.path))
+        .take(500)
+        .collect())
+}
+
 /// The grid named by a form or body: unknown ids and nodes that are not grids are a field
 /// error (nothing is said about nodes outside the caller's reach either way).
 pub(crate) async fn grid_named(db: &Db, city_id: i64, id: Option<i64>) -> Result<Unit> {
@@ -488,12 +517,11 @@ pub async fn record(db: &Db, access: &Access, input: PastPatrol) -> Result<Patro
     .await
 }
 
-/// A patrol the caller acts on as its patroller: 404 when they may not see it, 403 when it
-/// is someone else's.
+/// A patrol the caller acts on as its patroller: 404 when there is none, 403 when it is
+/// someone else's (a write outside the caller's reach is refused, not hidden).
 async fn own(db: &Db, access: &Access, id: i64) -> Result<Patrol> {
     let p = load(db, access.city_id(), id)
         .await?
-        .filter(|p| reads(access, p))
         .ok_or(Error::NotFound)?;
     if p.person_id != access.person_id() {
         return Err(Error::Forbidden("只有巡查人本人可以填写巡查记录"));
@@ -620,12 +648,11 @@ pub struct SendBack {
     pub reason: String,
 }
 
-/// A patrol the caller decides on: 404 out of their sight, 403 when they do not keep the
+/// A patrol the caller decides on: 404 when there is none, 403 when they do not keep the
 /// grid or patrolled it themselves.
 async fn to_decide(db: &Db, access: &Access, id: i64) -> Result<Patrol> {
     let p = load(db, access.city_id(), id)
         .await?
-        .filter(|p| reads(access, p))
         .ok_or(Error::NotFound)?;
     if p.person_id == access.person_id() {
         return Err(Error::Forbidden(
@@ -808,4 +835,49 @@ pub async fn records(
     }
     out.sort_by(|a, b| a.name.cmp(&b.name).then(a.person_id.cmp(&b.person_id)));
     Ok(out)
+}
+
+/// [`records`] for a node the caller reads as staff (a grid, community, street…), over
+/// the Beijing days `from ..= to` (`YYYY-MM-DD`).
+pub async fn records_under(
+    db: &Db,
+    access: &Access,
+    unit_id: i64,
+    from: &str,
+    to: &str,
+) -> Result<Vec<PatrolRecord>> {
+    let u = org::units::get(db, access, unit_id).await?;
+    if ![Role::CommunityCadre, Role::GridLeader, Role::Inspector]
+        .iter()
+        .any(|r| access.holds_over(*r, &u.path))
+    {
+        return Err(Error::NotFound);
+    }
+    let mut p = Problems::default();
+    let day = |p: &mut Problems, field: &str, s: &str| {
+        let d = kernel::time::parse_date(s);
+        if d.is_none() {
+            p.add(field, "日期格式应为 2026-11-25");
+        }
+        d
+    };
+    let (a, b) = (day(&mut p, "from", from), day(&mut p, "to", to));
+    if let (Some(a), Some(b)) = (a, b)
+        && b < a
+    {
+        p.add("to", "结束日期不能早于开始日期");
+    }
+    p.finish()?;
+    let (Some(a), Some(b)) = (a, b) else {
+        return Err(Error::Internal("checked above".into()));
+    };
+    let next = b.tomorrow().unwrap_or(b);
+    records(
+        db,
+        access.city_id(),
+        &u.path,
+        view::day_start(a),
+        view::day_start(next),
+    )
+    .await
 }

@@ -207,6 +207,27 @@ pub async fn community_path(db: &Db, city_id: i64, grid: &Unit) -> Result<String
     Ok(grid.path.clone())
 }
 
+/// Who a keeper may put on the grid's roster, for a picker: the sent-down personnel of
+/// the grid's community and the keeper themself, by name (at most 500).
+pub async fn candidates(db: &Db, access: &Access, grid_id: i64) -> Result<Vec<(i64, String)>> {
+    let g = readable_grid(db, access, grid_id).await?;
+    let community = community_path(db, access.city_id(), &g).await?;
+    let mut out: Vec<(i64, String)> = org::pool::members(db, access.city_id(), &community, None)
+        .await?
+        .into_iter()
+        .take(500)
+        .map(|m| (m.person_id, m.name))
+        .collect();
+    if access.person_id() != 0 && !out.iter().any(|(id, _)| *id == access.person_id()) {
+        out.insert(
+            0,
+            (access.person_id(), format!("{}（本人）", access.name())),
+        );
+    }
+    out.sort_by(|a, b| a.1.cmp(&b.1));
+    Ok(out)
+}
+
 /// Check a slot's fields; the person must belong to the grid's community or be someone
 /// the keeper may read.
 async fn check(

@@ -165,7 +165,7 @@ pub async fn get(db: &Db, access: &Access, id: i64) -> Result<PatrolView> {
 }
 
 /// The first instant (ms) of a Beijing civil day.
-fn day_start(d: jiff::civil::Date) -> i64 {
+pub(crate) fn day_start(d: jiff::civil::Date) -> i64 {
     d.to_zoned_datetime(shanghai())
         .map(|z| z.timestamp().as_millisecond())
         .unwrap_or(0)

@@ -16,7 +16,9 @@ pub mod bench;
 pub mod inbox;
 pub mod orders;
 pub mod org;
+pub mod patrols;
 pub mod people;
+pub mod registries;
 
 /// Result of an API handler.
 pub type ApiResult<T> = Result<T, crate::error::ApiError>;
@@ -37,7 +39,9 @@ pub type ApiResult<T> = Result<T, crate::error::ApiError>;
         (name = "ledger", description = "积分与时间银行"),
         (name = "activities", description = "活动：发布、报名与候补、签到签退、点名与出勤审核"),
         (name = "orders", description = "群众点单、社区派单、下沉人员接单"),
-        (name = "inbox", description = "站内消息")
+        (name = "inbox", description = "站内消息"),
+        (name = "patrols", description = "网格巡查：排班、巡查记录、确认与退回"),
+        (name = "registries", description = "登记造册：企业、摊点摊贩、道路、楼栋")
     )
 )]
 struct ApiDoc;
@@ -141,6 +145,26 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(orders::cancel))
         .routes(routes!(inbox::list))
         .routes(routes!(inbox::read_one))
-        .routes(routes!(inbox::read_all));
+        .routes(routes!(inbox::read_all))
+        .routes(routes!(patrols::list, patrols::start))
+        .routes(routes!(patrols::record))
+        .routes(routes!(patrols::current))
+        .routes(routes!(patrols::records))
+        .routes(routes!(patrols::roster, patrols::add_slot))
+        .routes(routes!(patrols::my_slots))
+        .routes(routes!(patrols::change_slot, patrols::remove_slot))
+        .routes(routes!(patrols::get))
+        .routes(routes!(patrols::end))
+        .routes(routes!(patrols::resubmit))
+        .routes(routes!(patrols::confirm))
+        .routes(routes!(patrols::send_back))
+        .routes(routes!(registries::kinds))
+        .routes(routes!(registries::list, registries::create))
+        .routes(routes!(registries::get, registries::update))
+        .routes(routes!(registries::deactivate))
+        .routes(routes!(registries::reactivate))
+        .routes(routes!(registries::template))
+        .routes(routes!(registries::import))
+        .routes(routes!(registries::export));
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1)
 }
