@@ -19,7 +19,8 @@ use rust_xlsxwriter::Workbook;
 use serde_json::{Map, Value};
 
 use super::kinds::{self, Kind, POLLUTION, STALL_FORMS};
-use super::{Checked, EntryInput, all_of, check_fields, code_taken, insert_in, scope};
+use super::read::all_of;
+use super::{Checked, EntryInput, check_fields, code_taken, insert_in, scope};
 use crate::patrol::keeps;
 
 const YES_NO: [&str; 2] = ["是", "否"];
@@ -484,12 +485,12 @@ pub async fn export(db: &Db, access: &Access, kind: Kind, unit_id: Option<i64>) 
     }
     let mut codes: HashMap<i64, String> = HashMap::new();
     for e in &entries {
-        if !codes.contains_key(&e.grid_id) {
+        if let std::collections::hash_map::Entry::Vacant(v) = codes.entry(e.grid_id) {
             let code = org::units::fetch_any(db, access.city_id(), e.grid_id)
                 .await?
                 .map(|g| g.code)
                 .unwrap_or_default();
-            codes.insert(e.grid_id, code);
+            v.insert(code);
         }
     }
     let (cols, fields) = columns(kind);

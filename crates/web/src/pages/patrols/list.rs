@@ -140,7 +140,7 @@ pub async fn list(
     }
     let now = now_ms();
     Ok(render(&ListPage {
-        frame: Frame::new(a, "网格巡查记录", "patrols")
+        frame: Frame::new(a, "巡查记录", "patrols")
             .with_toast(q.toast)
             .with_back("/patrols"),
         units,
