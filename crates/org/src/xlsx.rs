@@ -84,7 +84,8 @@ impl ImportReport {
         self.errors.is_empty() && self.omitted_errors == 0
     }
 
-    fn failed(kind: &str, rows: usize, errors: Errors) -> ImportReport {
+    /// The report of a file with problems: nothing imported, the errors by row.
+    pub fn failed(kind: &str, rows: usize, errors: Errors) -> ImportReport {
         let mut list = errors.list;
         list.sort_by_key(|e| e.row);
         let omitted = list.len().saturating_sub(MAX_REPORTED_ERRORS);
@@ -98,7 +99,8 @@ impl ImportReport {
         }
     }
 
-    fn done(kind: &str, rows: usize) -> ImportReport {
+    /// The report of a file imported whole.
+    pub fn done(kind: &str, rows: usize) -> ImportReport {
         ImportReport {
             kind: kind.into(),
             rows,
@@ -112,13 +114,14 @@ impl ImportReport {
 /// Row errors collected while a file is checked; one error per cell is kept (the first,
 /// which is the most specific: a later "请填写" after a refused cell would only confuse).
 #[derive(Debug, Default)]
-struct Errors {
+pub struct Errors {
     list: Vec<RowError>,
     seen: HashSet<(usize, String)>,
 }
 
 impl Errors {
-    fn add(&mut self, row: usize, column: &str, message: impl Into<String>) {
+    /// Record a problem with one cell (the first per cell is kept).
+    pub fn add(&mut self, row: usize, column: &str, message: impl Into<String>) {
         if self.seen.insert((row, column.to_owned())) {
             self.list.push(RowError {
                 row,
@@ -136,7 +139,8 @@ impl Errors {
         }
     }
 
-    fn is_empty(&self) -> bool {
+    /// Whether no problem was recorded.
+    pub fn is_empty(&self) -> bool {
         self.list.is_empty()
     }
 }
@@ -155,7 +159,7 @@ fn field_errors(p: Problems) -> Vec<FieldError> {
 
 /// How a column's cells are read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum CellKind {
+pub enum CellKind {
     /// Free text; numbers are written out.
     Text,
     /// Digits that must survive exactly (phones, ID numbers, codes): formatted as text in
@@ -167,8 +171,10 @@ enum CellKind {
 
 /// One column of an import/export sheet.
 #[derive(Debug, Clone, Copy)]
-struct Column {
-    header: &'static str,
+pub struct Column {
+    /// The header (Chinese), matched loosely on import (spaces, `*` and notes in brackets
+    /// ignored).
+    pub header: &'static str,
     kind: CellKind,
     /// The header must be present in an imported file.
     required: bool,
@@ -181,7 +187,9 @@ struct Column {
     note: &'static str,
 }
 
-const fn col(header: &'static str, kind: CellKind, required: bool, width: f64) -> Column {
+/// A column: its header, how its cells are read, whether the header must be present, and
+/// its width in the template.
+pub const fn col(header: &'static str, kind: CellKind, required: bool, width: f64) -> Column {
     Column {
         header,
         kind,
@@ -193,12 +201,14 @@ const fn col(header: &'static str, kind: CellKind, required: bool, width: f64) -
     }
 }
 
-const fn with_note(mut c: Column, note: &'static str) -> Column {
+/// The column with what to fill in, for the 填写说明 sheet.
+pub const fn with_note(mut c: Column, note: &'static str) -> Column {
     c.note = note;
     c
 }
 
-const fn with_choices(mut c: Column, choices: &'static [&'static str], strict: bool) -> Column {
+/// The column with a drop-down of `choices` in the template (`strict`: only those).
+pub const fn with_choices(mut c: Column, choices: &'static [&'static str], strict: bool) -> Column {
     c.choices = choices;
     c.strict = strict;
     c
@@ -426,22 +436,24 @@ fn person_header(field: &str) -> &str {
 
 /// The data rows of an imported sheet, cells in column order.
 #[derive(Debug)]
-struct Sheet {
+pub struct Sheet {
     columns: &'static [Column],
-    rows: Vec<SheetRow>,
+    /// The data rows, in sheet order.
+    pub rows: Vec<SheetRow>,
     is_1904: bool,
 }
 
+/// One data row of a [`Sheet`].
 #[derive(Debug)]
-struct SheetRow {
+pub struct SheetRow {
     /// The row number the user sees.
-    number: usize,
+    pub number: usize,
     cells: Vec<Data>,
 }
 
 impl Sheet {
     /// The row's cells as text; cells that cannot be read are reported and read as empty.
-    fn texts(&self, row: &SheetRow, errors: &mut Errors) -> Vec<String> {
+    pub fn texts(&self, row: &SheetRow, errors: &mut Errors) -> Vec<String> {
         self.columns
             .iter()
             .zip(&row.cells)
@@ -467,7 +479,7 @@ fn not_xlsx() -> Error {
 
 /// Read the first worksheet: the first non-empty row is the header, later non-empty rows
 /// are data. Only the columns in `columns` are kept (matched by header name, in any order).
-fn read_sheet(bytes: &[u8], columns: &'static [Column]) -> Result<Sheet> {
+pub fn read_sheet(bytes: &[u8], columns: &'static [Column]) -> Result<Sheet> {
     let mut wb = match Xlsx::new(Cursor::new(bytes)) {
         Ok(wb) => wb,
         Err(calamine::XlsxError::Password) => {
@@ -746,7 +758,8 @@ fn non_empty(s: &str) -> Option<String> {
 // Writing
 // ---------------------------------------------------------------------------------------
 
-fn write_err(e: rust_xlsxwriter::XlsxError) -> Error {
+/// A failure of the xlsx writer (ours, not the user's).
+pub fn write_err(e: rust_xlsxwriter::XlsxError) -> Error {
     Error::Internal(format!("xlsx: {e}"))
 }
 
@@ -757,7 +770,7 @@ fn text_format() -> Format {
 
 /// Add the data sheet with its header row: bold, frozen, wide columns, digit and date
 /// columns formatted as text, drop-downs where the values are a fixed list.
-fn add_data_sheet<'a>(
+pub fn add_data_sheet<'a>(
     wb: &'a mut Workbook,
     name: &str,
     columns: &[Column],
@@ -800,7 +813,12 @@ fn add_data_sheet<'a>(
 }
 
 /// Write one data row; empty values leave the cell empty.
-fn write_row(ws: &mut Worksheet, row: u32, columns: &[Column], values: &[String]) -> Result<()> {
+pub fn write_row(
+    ws: &mut Worksheet,
+    row: u32,
+    columns: &[Column],
+    values: &[String],
+) -> Result<()> {
     let text = text_format();
     for (i, (c, v)) in columns.iter().zip(values).enumerate() {
         if v.is_empty() {
@@ -818,7 +836,7 @@ fn write_row(ws: &mut Worksheet, row: u32, columns: &[Column], values: &[String]
 
 /// The 填写说明 sheet: general rules, then one line per column with what to fill in and
 /// the example records (one example per column of this table).
-fn add_notes_sheet(
+pub fn add_notes_sheet(
     wb: &mut Workbook,
     what: &str,
     rules: &[&str],
@@ -881,7 +899,8 @@ fn add_notes_sheet(
     Ok(())
 }
 
-const COMMON_RULES: [&str; 4] = [
+/// The rules every import's 填写说明 sheet starts with.
+pub const COMMON_RULES: [&str; 4] = [
     "1. 请在第一个工作表中填写：第 1 行是表头，请勿修改；从第 2 行起每行一条记录，空行会被跳过。",
     "2. 整个文件要么全部导入，要么一条也不导入：只要有一行有错，系统会列出所有出错的行、列和改法，改正后重新上传即可。",
     "3. 一次最多导入 20000 行，超过请拆成几个文件。",
@@ -1244,7 +1263,8 @@ pub async fn import_units(db: &Db, access: &Access, bytes: &[u8]) -> Result<Impo
     Ok(ImportReport::done("units", rows))
 }
 
-fn no_rows() -> Error {
+/// The error for a file with a header and no data rows.
+pub fn no_rows() -> Error {
     Error::field(
         "file",
         "表格中没有数据：表头在第 1 行，请从第 2 行起每行填写一条记录",
@@ -1566,7 +1586,8 @@ pub async fn import_people(db: &Db, access: &Access, bytes: &[u8]) -> Result<Imp
 // Exports
 // ---------------------------------------------------------------------------------------
 
-fn too_many(what: &str, hint: &str) -> Error {
+/// The error for an export over [`MAX_EXPORT_ROWS`].
+pub fn too_many(what: &str, hint: &str) -> Error {
     Error::field(
         "export",
         format!("{what}超过 {MAX_EXPORT_ROWS} 条，无法一次导出：{hint}"),

@@ -208,8 +208,7 @@ pub async fn build(db: &Db, cases: usize) -> anyhow::Result<Fixture> {
         }
         sql.push_str(&rows.join(", "));
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        let mut rows_done = 0;
-        for _ in 0..n {
+        for rows_done in 0..n {
             let (gid, gpath, cid) = &grids[rng.below(grids.len() as u64) as usize];
             let (cat, dept) = &cats[rng.below(cats.len() as u64) as usize];
             let source = sources[rng.below(sources.len() as u64) as usize];
@@ -217,7 +216,6 @@ pub async fn build(db: &Db, cases: usize) -> anyhow::Result<Fixture> {
             // the last now. Older cases are mostly closed; the last days hold the open ones.
             let age = 365 * DAY - (written + rows_done) as i64 * (365 * DAY) / cases as i64
                 + rng.below(60_000) as i64;
-            rows_done += 1;
             let reported = now - age;
             let roll = rng.below(100);
             let state = match roll {

@@ -548,6 +548,12 @@ pub async fn generate(db: &Db, scale: Scale, password: &str) -> anyhow::Result<V
     }
     if !demo_personnel.is_empty() && first_resident.is_some() {
         crate::demo_work::generate(db, password, c1, &grids[0]).await?;
+        let first: Vec<_> = grids
+            .iter()
+            .filter(|g| g.parent_id == Some(c1.id))
+            .cloned()
+            .collect();
+        crate::demo_work::patrols_and_registries(db, password, &first).await?;
     }
     db.analyze().await?;
     Ok(logins)

@@ -48,6 +48,27 @@ async fn demo_city_has_work_in_progress(app: TestApp) {
         "{:?}",
         list.body
     );
+
+    // Registries and patrols of the first grids.
+    let reg = cadre.get("/registries?limit=200").await;
+    assert_eq!(
+        reg.body["items"].as_array().unwrap().len(),
+        14,
+        "{:?}",
+        reg.body
+    );
+    let hardship = cadre.get("/registries?kind=stall&hardship=true").await;
+    assert_eq!(hardship.body["items"].as_array().unwrap().len(), 3);
+    let mine = personnel.get("/patrols?view=mine").await;
+    assert_eq!(
+        mine.body["items"][0]["state"], "confirmed",
+        "{:?}",
+        mine.body
+    );
+    let waiting = cadre.get("/patrols?view=scope&state=recorded").await;
+    assert_eq!(waiting.body["items"].as_array().unwrap().len(), 1);
+    let slots = personnel.get("/patrols/roster/mine").await;
+    assert_eq!(slots.body.as_array().unwrap().len(), 1);
 }
 
 testkit::backend_tests!(demo_city_has_work_in_progress);

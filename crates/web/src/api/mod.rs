@@ -17,7 +17,9 @@ pub mod cases;
 pub mod inbox;
 pub mod orders;
 pub mod org;
+pub mod patrols;
 pub mod people;
+pub mod registries;
 
 /// Result of an API handler.
 pub type ApiResult<T> = Result<T, crate::error::ApiError>;
@@ -39,7 +41,9 @@ pub type ApiResult<T> = Result<T, crate::error::ApiError>;
         (name = "activities", description = "活动：发布、报名与候补、签到签退、点名与出勤审核"),
         (name = "orders", description = "群众点单、社区派单、下沉人员接单"),
         (name = "inbox", description = "站内消息"),
-        (name = "cases", description = "案件：上报、立案、派遣、处置、核查、结案，回退延期缓办，上报上级，盯守复查，指标")
+        (name = "cases", description = "案件：上报、立案、派遣、处置、核查、结案，回退延期缓办，上报上级，盯守复查，指标"),
+        (name = "patrols", description = "网格巡查：排班、巡查记录、确认与退回"),
+        (name = "registries", description = "登记造册：企业、摊点摊贩、道路、楼栋")
     )
 )]
 struct ApiDoc;
@@ -172,6 +176,26 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(cases::update_category))
         .routes(routes!(cases::calendar, cases::add_calendar_day))
         .routes(routes!(cases::remove_calendar_day))
-        .routes(routes!(cases::responsible, cases::appoint));
+        .routes(routes!(cases::responsible, cases::appoint))
+        .routes(routes!(patrols::list, patrols::start))
+        .routes(routes!(patrols::record))
+        .routes(routes!(patrols::current))
+        .routes(routes!(patrols::records))
+        .routes(routes!(patrols::roster, patrols::add_slot))
+        .routes(routes!(patrols::my_slots))
+        .routes(routes!(patrols::change_slot, patrols::remove_slot))
+        .routes(routes!(patrols::get))
+        .routes(routes!(patrols::end))
+        .routes(routes!(patrols::resubmit))
+        .routes(routes!(patrols::confirm))
+        .routes(routes!(patrols::send_back))
+        .routes(routes!(registries::kinds))
+        .routes(routes!(registries::list, registries::create))
+        .routes(routes!(registries::get, registries::update))
+        .routes(routes!(registries::deactivate))
+        .routes(routes!(registries::reactivate))
+        .routes(routes!(registries::template))
+        .routes(routes!(registries::import))
+        .routes(routes!(registries::export));
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1)
 }

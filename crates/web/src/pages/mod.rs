@@ -20,7 +20,9 @@ pub mod inbox;
 pub mod me;
 pub mod orders;
 pub mod org_pages;
+pub mod patrols;
 pub mod people;
+pub mod registries;
 pub mod words;
 
 /// All page routes.
@@ -159,6 +161,45 @@ pub fn router() -> Router<AppState> {
         .route("/import/{kind}", post(admin::import))
         .route("/templates/{kind}", get(admin::template))
         .route("/export/{kind}", get(admin::export))
+        .route("/patrols", get(patrols::home))
+        .route("/patrols/start", post(patrols::start))
+        .route(
+            "/patrols/past",
+            get(patrols::past_page).post(patrols::record),
+        )
+        .route("/patrols/scope", get(patrols::list::list))
+        .route(
+            "/patrols/roster",
+            get(patrols::roster::page).post(patrols::roster::add),
+        )
+        .route("/patrols/roster/{id}/delete", post(patrols::roster::remove))
+        .route("/patrols/{id}", get(patrols::show))
+        .route("/patrols/{id}/end", post(patrols::end))
+        .route("/patrols/{id}/resubmit", post(patrols::resubmit))
+        .route("/patrols/{id}/confirm", post(patrols::confirm))
+        .route("/patrols/{id}/return", post(patrols::send_back))
+        .route("/registries", get(registries::list))
+        .route(
+            "/registries/new",
+            get(registries::new_page).post(registries::create),
+        )
+        .route("/registries/import", get(registries::sheets::page))
+        .route(
+            "/registries/import/{kind}",
+            post(registries::sheets::upload),
+        )
+        .route(
+            "/registries/templates/{kind}",
+            get(registries::sheets::template),
+        )
+        .route("/registries/export/{kind}", get(registries::sheets::export))
+        .route("/registries/{id}", get(registries::show))
+        .route(
+            "/registries/{id}/edit",
+            get(registries::edit_page).post(registries::edit),
+        )
+        .route("/registries/{id}/deactivate", post(registries::deactivate))
+        .route("/registries/{id}/reactivate", post(registries::reactivate))
         .route("/admin/audit", get(admin::audit))
         .route(
             "/admin/retention",
@@ -231,6 +272,9 @@ impl Frame {
             nav.push(("/registries", "登记造册", "registries"));
         } else {
             nav.push(("/cases/mine", "我反映的问题", "cases"));
+            if personnel {
+                nav.push(("/patrols", "巡查", "patrols"));
+            }
         }
         if staff {
             nav.push(("/units", "组织与网格", "units"));
