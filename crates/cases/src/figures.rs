@@ -291,6 +291,9 @@ pub struct FigureReport {
     pub children: Vec<UnitFigures>,
 }
 
+/// Up to this many nodes below, figures seek each node's path; beyond, they scan the range.
+const MAX_PATHS: usize = 2_000;
+
 /// The node a staff member's figures start at when none is named.
 async fn top_unit(db: &Db, access: &Access, unit_id: Option<i64>) -> Result<org::units::Unit> {
     match unit_id {
@@ -319,9 +322,22 @@ pub async fn by_unit(db: &Db, access: &Access, q: &FigureQuery) -> Result<Figure
     if !mine.iter().any(|m| unit.path.starts_with(m.as_str())) {
         return Err(Error::NotFound);
     }
+    // Each node's paths, sought one by one with the period (a prefix scan would read the
+    // node's whole history); a node with very many below it is scanned as a range.
+    let paths = org::units::paths_under(db, access.city_id(), &unit.path, MAX_PATHS).await?;
     let of = |u: &org::units::Unit| {
         let mut f = Filter::new(access.city_id());
-        f.under(std::slice::from_ref(&u.path));
+        match &paths {
+            Some(all) => {
+                let mine: Vec<String> = all
+                    .iter()
+                    .filter(|p| p.starts_with(u.path.as_str()))
+                    .cloned()
+                    .collect();
+                f.at_paths(&mine);
+            }
+            None => f.under(std::slice::from_ref(&u.path)),
+        }
         f
     };
     let total = UnitFigures {

@@ -320,6 +320,17 @@ impl Filter {
     pub(crate) fn raw(&mut self, clause: &str) {
         self.sql.push_str(&format!(" AND {clause}"));
     }
+    /// At exactly one of these paths (each an index seek, so a following range on the
+    /// index — the period — is used too).
+    pub(crate) fn at_paths(&mut self, paths: &[String]) {
+        let marks: Vec<String> = paths.iter().map(|p| self.text_mark(p.clone())).collect();
+        if marks.is_empty() {
+            self.sql.push_str(" AND 1 = 0");
+        } else {
+            self.sql
+                .push_str(&format!(" AND unit_path IN ({})", marks.join(", ")));
+        }
+    }
     /// Under any of the prefixes (path ranges, index-friendly).
     pub(crate) fn under(&mut self, prefixes: &[String]) {
         let mut ors = Vec::new();

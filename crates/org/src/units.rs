@@ -396,6 +396,32 @@ pub async fn children(db: &Db, access: &Access, id: i64) -> Result<Vec<Unit>> {
     rows.iter().map(Unit::from_row).collect()
 }
 
+/// The paths of a node and every node below it, at most `limit` (none when there are more):
+/// for queries that seek each path exactly instead of scanning a prefix range.
+pub async fn paths_under(
+    db: &Db,
+    city_id: i64,
+    prefix: &str,
+    limit: usize,
+) -> Result<Option<Vec<String>>> {
+    let rows = sqlx::query(
+        "SELECT path FROM org_unit WHERE city_id = $1 AND path LIKE $2 ORDER BY path LIMIT $3",
+    )
+    .bind(city_id)
+    .bind(format!("{prefix}%"))
+    .bind(limit as i64 + 1)
+    .fetch_all(db.reader())
+    .await?;
+    if rows.len() > limit {
+        return Ok(None);
+    }
+    Ok(Some(
+        rows.iter()
+            .map(|r| r.try_get::<String, _>(0))
+            .collect::<std::result::Result<_, _>>()?,
+    ))
+}
+
 /// A node with its descendants down to `levels` below it, in path order (a tree listing).
 pub async fn subtree(db: &Db, access: &Access, id: i64, levels: i64) -> Result<Vec<Unit>> {
     let root = get(db, access, id).await?;
