@@ -815,6 +815,12 @@ async fn out_of_scope_is_not_found(app: TestApp) {
     }
     let p = resident.get("/cases").await;
     assert_eq!(p.location.as_deref(), Some("/cases/mine"));
+    // A shared link to a case opens it after login.
+    let p = app.guest().get(&format!("/cases/{id}")).await;
+    assert_eq!(
+        p.location.as_deref(),
+        Some(format!("/login?next=/cases/{id}").as_str())
+    );
 }
 
 async fn catalogues(app: TestApp) {

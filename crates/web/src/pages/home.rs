@@ -228,6 +228,8 @@ pub async fn home(
     }
     if a.is_staff() {
         links.push(("/cases/categories", "问题类别与处置时限"));
+    } else {
+        links.push(("/cases/mine", "我反映的问题"));
     }
     if a.manages_city() {
         links.push(("/cases/calendar", "工作日历"));

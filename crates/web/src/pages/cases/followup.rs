@@ -145,7 +145,7 @@ pub async fn requests(
         h
     });
     Ok(render(&LedgerPage {
-        frame: Frame::new(a, "回退、延期、缓办台账", AREA).with_back("/cases"),
+        frame: Frame::new(a, "申请台账", AREA).with_back("/cases"),
         kinds,
         states,
         rows,
