@@ -47,12 +47,10 @@ async function journey(browser, run) {
     const href = await overdue.getAttribute('href');
     check(href, 'an overdue case on the board');
     await visit(page, href, 'case-overdue', '处置时限');
-    const waiting = page.locator('a.case-cell').first();
     await page.goto(BASE_URL + '/cases/list?state=reported');
     await shot(page, 'list-reported');
     const first = await page.locator('a.case-cell, table a[href^="/cases/"]').first().getAttribute('href');
     await visit(page, first, 'case-reported', '立案');
-    void waiting;
     await page.goto(BASE_URL + '/cases/list?state=handled');
     const handled = await page.locator('a.case-cell, table a[href^="/cases/"]').first().getAttribute('href');
     await visit(page, handled, 'case-handled', '核查');
@@ -63,8 +61,7 @@ async function journey(browser, run) {
     const missed = await page.locator('a.case-cell, table a[href^="/cases/"]').first().getAttribute('href');
     await visit(page, missed, 'case-missed', '网格漏报');
     await visit(page, '/cases/list', 'list-all', '案卷');
-    const mapLink = await page.goto(BASE_URL + '/cases');
-    void mapLink;
+    await page.goto(BASE_URL + '/cases');
     const map = await page.locator('a', { hasText: '案件地图' }).first().getAttribute('href');
     await visit(page, map, 'map-community', '网格责任链');
     await page.locator('nav.chips a', { hasText: '第1网格' }).first().click();
