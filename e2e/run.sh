@@ -6,9 +6,9 @@
 #
 # Starts the server on a new temporary SQLite database with the demo city and a known demo
 # password on a free loopback port, waits for /healthz, installs the node packages when
-# e2e/node_modules is missing (npm ci), runs e2e/journey.mjs (organisation, people import)
-# and then e2e/work.mjs (orders, activities) against the same server whether or not the
-# first passed, always stops the server and exits non-zero when either failed.
+# e2e/node_modules is missing (npm ci), runs e2e/journey.mjs (organisation, people import),
+# e2e/work.mjs (orders, activities) and e2e/cases.mjs (cases) against the same server
+# whether or not the ones before passed, always stops the server and exits non-zero when either failed.
 # Screenshots: e2e/out/. Chromium: /usr/bin/chromium (CHROMIUM_PATH overrides).
 set -euo pipefail
 
@@ -89,7 +89,7 @@ if [[ ! -d node_modules ]]; then
 fi
 
 status=0
-for script in journey.mjs work.mjs; do
+for script in journey.mjs work.mjs cases.mjs; do
   echo "e2e: node $script"
   set +e
   BASE_URL="$BASE_URL" node "$script"

@@ -70,7 +70,7 @@ pub struct CaseView {
     pub can: Vec<String>,
 }
 
-fn steps_open(access: &Access, c: &CaseFile, pending: bool) -> Vec<String> {
+fn steps_open(access: &Access, c: &CaseFile, pending: bool, watching: bool) -> Vec<String> {
     let d = dispatches(access, &c.unit_path);
     let h = handles(access, c);
     let v = verifies(access, &c.unit_path) && !h;
@@ -95,7 +95,7 @@ fn steps_open(access: &Access, c: &CaseFile, pending: bool) -> Vec<String> {
             && matches!(c.state, S::Registered | S::Dispatched | S::Suspended),
         "escalate",
     );
-    add(d && c.state == S::Closed, "watch");
+    add(d && c.state == S::Closed && !watching, "watch");
     add(
         reported(access, c) && c.state == S::Closed && c.satisfaction.is_none(),
         "rate",
@@ -186,6 +186,7 @@ struct Parts<'a> {
 fn build(access: &Access, c: CaseFile, cat: &Category, p: Parts<'_>) -> CaseView {
     let units = p.units;
     let now = now_ms();
+    let watching = p.watches.iter().any(|w| w.state == "active");
     let level = units
         .get(&c.level_unit_id)
         .map(|(n, k)| format!("{}：{n}", level_label(k)))
@@ -219,7 +220,7 @@ fn build(access: &Access, c: CaseFile, cat: &Category, p: Parts<'_>) -> CaseView
         photos: p.photos,
         watches: p.watches,
         possible_duplicates: p.dups,
-        can: steps_open(access, &c, p.pending),
+        can: steps_open(access, &c, p.pending, watching),
         case: c,
     }
 }

@@ -1,7 +1,9 @@
 //! The demo city's work in progress, so that every page has something to show on first
-//! start: residents' orders in several states, activities with sign-ups, the first
-//! grids' registries (some stalls of hardship vendors), patrol rosters and patrols — all made
-//! through the same services (and so the same rules and audit) as real use.
+//! start: residents' orders in several states, activities with sign-ups, cases in every
+//! stage of the loop (some overdue, one the grid missed, one reworked, one watched after
+//! closing), the first grids' registries (some stalls of hardship vendors), patrol rosters
+//! and patrols — all made through the same services (and so the same rules and audit) as
+//! real use.
 
 use anyhow::Context;
 use kernel::Db;
@@ -134,6 +136,282 @@ pub async fn generate(
         activities::publish(db, &cadre, patrol).await?;
     }
     activities::signup(db, &personnel, a1.id).await?;
+    demo_cases(db, password, community, grid).await?;
+    Ok(())
+}
+
+/// A small photo of a pile of things on a pavement (evidence photos are optional).
+const PHOTO: &[u8] = include_bytes!("demo_photo.png");
+
+/// Cases in the first grid, through the loop's services; two of them made overdue by
+/// moving their dispatch into the past, as the scheduled job would then find them.
+async fn demo_cases(db: &Db, password: &str, community: &Unit, grid: &Unit) -> anyhow::Result<()> {
+    use cases::flow::{self, Dispatch, Handling, Rating, Reason, Verdict};
+    use cases::responsible::{self, Appoint};
+    let grid_leader = as_user(db, "grid", password).await?;
+    let cadre = as_user(db, "cadre", password).await?;
+    let property = as_user(db, "property", password).await?;
+    let inspector = as_user(db, "inspector", password).await?;
+    let resident = as_user(db, "resident", password).await?;
+    let personnel = as_user(db, "personnel", password).await?;
+    let street = as_user(db, "street", password).await?;
+    let city = cadre.city_id();
+    let media = cases::photo::Media::Database;
+    // The grid's responsibility chain.
+    for (level, who) in [("direct", &grid_leader), ("principal", &cadre)] {
+        responsible::appoint(
+            db,
+            &cadre,
+            grid.id,
+            Appoint {
+                level: level.into(),
+                person_id: Some(who.person_id()),
+            },
+        )
+        .await?;
+    }
+    responsible::appoint(
+        db,
+        &street,
+        community.id,
+        Appoint {
+            level: "lead".into(),
+            person_id: Some(street.person_id()),
+        },
+    )
+    .await?;
+    let (lon, lat) = grid
+        .boundary
+        .as_deref()
+        .and_then(|b| kernel::geo::Boundary::parse(b).ok())
+        .and_then(|b| b.centroid())
+        .map(|p| (p.lon(), p.lat()))
+        .unwrap_or((
+            community.center_lon.unwrap_or(114.30),
+            community.center_lat.unwrap_or(30.60),
+        ));
+    let report = async |who: &Access, code: &str, text: &str, place: &str, d: (f64, f64)| {
+        let cat = cases::category::by_code(db, city, code).await?;
+        let (c, _) = cases::report::report(
+            db,
+            who,
+            cases::NewCase {
+                category_id: Some(cat.id),
+                description: text.into(),
+                address: place.into(),
+                lon: Some(lon + d.0),
+                lat: Some(lat + d.1),
+                ..Default::default()
+            },
+            "web",
+        )
+        .await?;
+        anyhow::Ok(c.id)
+    };
+    let to = |p: &Access, note: &str| Dispatch {
+        handler_person_id: Some(p.person_id()),
+        department: None,
+        note: Some(note.into()),
+    };
+    let handling = |note: &str| Handling { note: note.into() };
+
+    // 待受理: a patrol report with a photo, and a resident's.
+    let c = report(
+        &grid_leader,
+        "E0402",
+        "早市流动摊贩聚集在人行道上，行人只能走机动车道",
+        "胜利街菜场东口",
+        (0.0008, 0.0004),
+    )
+    .await?;
+    cases::photo::add(db, &grid_leader, &media, c, PHOTO).await?;
+    report(
+        &resident,
+        "E0101",
+        "小区东门垃圾桶满溢，周边散落垃圾",
+        "三阳小区东门",
+        (-0.0012, 0.0010),
+    )
+    .await?;
+    // 待派遣.
+    let c = report(
+        &grid_leader,
+        "E0102",
+        "楼道口堆放废旧家具，堵住消防通道",
+        "5 栋 1 单元",
+        (0.0015, -0.0011),
+    )
+    .await?;
+    flow::register(db, &cadre, c).await?;
+    // 处置中, on time.
+    let c = report(
+        &grid_leader,
+        "C0102",
+        "污水井盖破损松动，车辆经过有响声",
+        "胜利街 36 号门前",
+        (-0.0004, -0.0016),
+    )
+    .await?;
+    flow::register(db, &cadre, c).await?;
+    flow::dispatch(db, &cadre, c, to(&property, "请设置警示并尽快更换")).await?;
+    // 处置中, overdue by three days and by one (their dispatch moved into the past).
+    let late3 = report(
+        &grid_leader,
+        "E0401",
+        "水果店占用人行道摆摊经营",
+        "胜利街 52 号",
+        (0.0019, 0.0017),
+    )
+    .await?;
+    flow::register(db, &cadre, late3).await?;
+    flow::dispatch(db, &cadre, late3, to(&property, "请劝导店主收回店内")).await?;
+    let late1 = report(
+        &grid_leader,
+        "E0403",
+        "共享单车堆放在盲道上",
+        "地铁站 B 口",
+        (-0.0018, -0.0005),
+    )
+    .await?;
+    flow::register(db, &cadre, late1).await?;
+    flow::dispatch(db, &cadre, late1, to(&personnel, "请联系运营企业清运")).await?;
+    let now = now_ms();
+    let (cal, wh) = cases::workdays::calendar(db, city).await?;
+    for (id, days) in [(late3, 3), (late1, 1)] {
+        // The end of a working day `days` days or more ago.
+        let deadline = kernel::calendar::end_of_working_day(&cal, &wh, now - (days + 1) * DAY)
+            .min(now - days * DAY);
+        sqlx::query(
+            "UPDATE case_file SET dispatched_at = $1, deadline_at = $2, escalate_at = $2 \
+             WHERE city_id = $3 AND id = $4",
+        )
+        .bind(deadline - 7 * 3_600_000)
+        .bind(deadline)
+        .bind(city)
+        .bind(id)
+        .execute(db.writer())
+        .await?;
+    }
+    cases::sweep::run(db, now).await?;
+    // 待核查, with the handler's photo.
+    let c = report(
+        &grid_leader,
+        "C0106",
+        "路灯夜间不亮，路段漆黑",
+        "育才路与胜利街路口",
+        (0.0006, -0.0020),
+    )
+    .await?;
+    flow::register(db, &cadre, c).await?;
+    flow::dispatch(db, &cadre, c, to(&property, "")).await?;
+    cases::photo::add(db, &property, &media, c, PHOTO).await?;
+    flow::handle(db, &property, c, handling("已更换灯泡，夜间试亮正常")).await?;
+    // 返工: handled, not passed on site, back with the handler.
+    let c = report(
+        &grid_leader,
+        "E0201",
+        "小区围墙上张贴大量“牛皮癣”小广告",
+        "三阳小区北侧围墙",
+        (-0.0021, 0.0018),
+    )
+    .await?;
+    flow::register(db, &cadre, c).await?;
+    flow::dispatch(db, &cadre, c, to(&personnel, "")).await?;
+    flow::handle(db, &personnel, c, handling("已组织志愿者清理")).await?;
+    let fail = Verdict {
+        result: "fail".into(),
+        note: Some("东侧墙面仍有小广告未清理".into()),
+    };
+    flow::verify(db, &grid_leader, c, fail).await?;
+    // 已结案, rated, and watched for rebounds.
+    let c = report(
+        &grid_leader,
+        "E0405",
+        "餐馆在店外摆桌经营，占用人行道",
+        "胜利街 18 号",
+        (0.0022, -0.0004),
+    )
+    .await?;
+    flow::register(db, &cadre, c).await?;
+    flow::dispatch(db, &cadre, c, to(&property, "")).await?;
+    flow::handle(db, &property, c, handling("已劝导店主将桌椅收回店内")).await?;
+    let pass = Verdict {
+        result: "pass".into(),
+        note: Some("现场已无店外经营".into()),
+    };
+    flow::verify(db, &grid_leader, c, pass).await?;
+    let rating = Rating {
+        satisfaction: "satisfied".into(),
+        note: Some("处理及时".into()),
+    };
+    flow::rate(db, &grid_leader, c, rating).await?;
+    cases::watch::assign(
+        db,
+        &cadre,
+        c,
+        cases::watch::NewWatch {
+            watcher_person_id: Some(property.person_id()),
+            days: Some(30),
+        },
+    )
+    .await?;
+    // Missed by the grid: found on an inspection, registered with the grid's chain.
+    let mut found = cases::NewCase {
+        category_id: Some(cases::category::by_code(db, city, "E0202").await?.id),
+        description: "督查暗访发现：沿街商铺违规设置落地广告牌".into(),
+        address: "胜利街 70 号".into(),
+        lon: Some(lon - 0.0009),
+        lat: Some(lat + 0.0021),
+        ..Default::default()
+    };
+    let (c, _) = cases::report::report(db, &inspector, found.clone(), "web").await?;
+    flow::register(db, &cadre, c.id).await?;
+    // A 12345 call entered by the cadre.
+    found.category_id = Some(cases::category::by_code(db, city, "E0502").await?.id);
+    found.source = Some("hotline".into());
+    found.description = "来电反映：夜间施工噪音扰民，22 点后仍在作业".into();
+    found.address = "育才路 9 号工地".into();
+    found.lon = Some(lon + 0.0011);
+    found.lat = Some(lat - 0.0009);
+    found.reporter_name = Some("王女士".into());
+    found.reporter_contact = Some("13812345678".into());
+    let (c, _) = cases::report::report(db, &cadre, found, "web").await?;
+    flow::register(db, &cadre, c.id).await?;
+    // An extension waiting for a decision.
+    let c = report(
+        &grid_leader,
+        "E0301",
+        "楼顶加盖彩钢板房",
+        "7 栋楼顶",
+        (-0.0006, 0.0006),
+    )
+    .await?;
+    flow::register(db, &cadre, c).await?;
+    flow::dispatch(db, &cadre, c, to(&property, "")).await?;
+    cases::requests::ask(
+        db,
+        &property,
+        c,
+        cases::requests::NewRequest {
+            kind: "extend".into(),
+            reason: "需要协调产权单位和执法中队，时限内无法完成拆除".into(),
+            days: Some(3),
+        },
+    )
+    .await?;
+    // Not a case.
+    let c = report(
+        &resident,
+        "C0502",
+        "小区里的长椅坏了",
+        "三阳小区中心花园",
+        (0.0003, 0.0013),
+    )
+    .await?;
+    let why = Reason {
+        reason: "现场核实长椅完好，系误报".into(),
+    };
+    flow::void(db, &cadre, c, why).await?;
     Ok(())
 }
 

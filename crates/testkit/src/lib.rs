@@ -612,6 +612,40 @@ impl Browser {
     }
 }
 
+impl Browser {
+    /// POST a multipart form (as a page with `enctype="multipart/form-data"` sends it):
+    /// `_csrf` from the page at `from`, the text `fields`, and optionally one file as
+    /// (field, file name, bytes).
+    pub async fn submit_multipart(
+        &self,
+        from: &str,
+        path: &str,
+        fields: &[(&str, &str)],
+        file: Option<(&str, &str, Vec<u8>)>,
+    ) -> Page {
+        let csrf = self.get(from).await.csrf();
+        let mut form = reqwest::multipart::Form::new().text("_csrf", csrf);
+        for (k, v) in fields {
+            form = form.text((*k).to_owned(), (*v).to_owned());
+        }
+        if let Some((field, name, bytes)) = file {
+            form = form.part(
+                field.to_owned(),
+                reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()),
+            );
+        }
+        Page::from(
+            self.http
+                .post(format!("{}{path}", self.base))
+                .multipart(form)
+                .send()
+                .await
+                .expect("request"),
+        )
+        .await
+    }
+}
+
 async fn unit(db: &Db, sys: &org::Access, parent: i64, kind: &str, name: &str, code: &str) -> i64 {
     org::units::create(
         db,

@@ -238,21 +238,26 @@ pub fn parse_form<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
     serde_html_form::from_bytes::<T>(bytes).map_err(|e| e.to_string())
 }
 
+/// The CSRF secret a form of this request must carry: the session's, or before login the
+/// double-submit cookie's.
+async fn expected_csrf(parts: &Parts, state: &AppState) -> Option<String> {
+    let expected = match cookie(&parts.headers, SESSION_COOKIE) {
+        Some(t) => org::auth::authenticate(&state.db, &t)
+            .await
+            .ok()
+            .flatten()
+            .map(|a| a.csrf().to_owned()),
+        None => None,
+    };
+    expected.or_else(|| cookie(&parts.headers, PRELOGIN_COOKIE))
+}
+
 impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
     type Rejection = FormRejection;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, FormRejection> {
         let (mut parts, body) = req.into_parts();
-        let expected = match cookie(&parts.headers, SESSION_COOKIE) {
-            Some(t) => org::auth::authenticate(&state.db, &t)
-                .await
-                .ok()
-                .flatten()
-                .map(|a| a.csrf().to_owned()),
-            None => None,
-        };
-        // Before login the double-submit cookie stands in for the session.
-        let expected = expected.or_else(|| cookie(&parts.headers, PRELOGIN_COOKIE));
+        let expected = expected_csrf(&parts, state).await;
         let req = Request::from_parts(parts.clone(), body);
         let bytes = axum::body::Bytes::from_request(req, state)
             .await
@@ -282,4 +287,97 @@ pub fn constant_time_eq(a: &str, b: &str) -> bool {
             .zip(b.bytes())
             .fold(0u8, |acc, (x, y)| acc | (x ^ y))
             == 0
+}
+
+/// A file that came with a form.
+#[derive(Debug, Clone)]
+pub struct Upload {
+    /// The form field it came in.
+    pub field: String,
+    /// The name the browser gave (not trusted for anything but display).
+    pub filename: String,
+    /// The bytes.
+    pub bytes: axum::body::Bytes,
+}
+
+/// A form that may carry files (`multipart/form-data`; a plain urlencoded form is taken
+/// too, without files). Its `_csrf` field must match the session's CSRF secret, as with
+/// [`CsrfForm`]; the text fields are parsed into `T` (repeated keys into vectors) and the
+/// chosen files are kept apart. A file input left empty sends nothing.
+pub struct MultipartForm<T> {
+    /// The text fields.
+    pub form: T,
+    /// The files chosen.
+    pub files: Vec<Upload>,
+}
+
+impl<T> MultipartForm<T> {
+    /// The file sent in `field`, if one was chosen.
+    pub fn file(&self, field: &str) -> Option<&Upload> {
+        self.files.iter().find(|f| f.field == field)
+    }
+}
+
+fn multipart_failed(e: axum::extract::multipart::MultipartError) -> FormRejection {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        FormRejection::TooLarge
+    } else {
+        FormRejection::Bad(e.body_text())
+    }
+}
+
+impl<T: DeserializeOwned> FromRequest<AppState> for MultipartForm<T> {
+    type Rejection = FormRejection;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, FormRejection> {
+        let multipart = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("multipart/form-data"));
+        if !multipart {
+            let CsrfForm(form) = CsrfForm::<T>::from_request(req, state).await?;
+            return Ok(MultipartForm {
+                form,
+                files: vec![],
+            });
+        }
+        let (parts, body) = req.into_parts();
+        let expected = expected_csrf(&parts, state).await;
+        let req = Request::from_parts(parts, body);
+        let mut mp = axum::extract::Multipart::from_request(req, state)
+            .await
+            .map_err(|e| FormRejection::Bad(e.body_text()))?;
+        let mut pairs: Vec<String> = Vec::new();
+        let mut sent_csrf = String::new();
+        let mut files = Vec::new();
+        while let Some(field) = mp.next_field().await.map_err(multipart_failed)? {
+            let name = field.name().unwrap_or_default().to_owned();
+            match field.file_name().map(str::to_owned) {
+                Some(filename) => {
+                    let bytes = field.bytes().await.map_err(multipart_failed)?;
+                    if !bytes.is_empty() || !filename.is_empty() {
+                        files.push(Upload {
+                            field: name,
+                            filename,
+                            bytes,
+                        });
+                    }
+                }
+                None => {
+                    let text = field.text().await.map_err(multipart_failed)?;
+                    if name == "_csrf" {
+                        sent_csrf = text.clone();
+                    }
+                    pairs.push(format!("{}={}", urlencode(&name), urlencode(&text)));
+                }
+            }
+        }
+        match expected {
+            Some(e) if !e.is_empty() && constant_time_eq(&e, &sent_csrf) => {}
+            _ => return Err(FormRejection::Csrf),
+        }
+        let form = parse_form(pairs.join("&").as_bytes()).map_err(FormRejection::Bad)?;
+        Ok(MultipartForm { form, files })
+    }
 }

@@ -73,12 +73,17 @@
       }, options);
     });
   });
-  // Publishing an activity on site: the cadre's position, once, as the fence's centre.
+  // The cadre's position as an activity's centre, or a reporter's as a case's place:
+  // once, when the button is pressed. A form's [data-geo-alt] (the grid picker and the
+  // typed coordinates) is folded away while the position can be had, and opened again
+  // when it cannot.
   Array.prototype.forEach.call(document.querySelectorAll('[data-geo-fill]'), function (btn) {
     var form = btn.form;
     var status = form && form.querySelector('[data-geo-fill-status]');
+    var alt = form && form.querySelector('[data-geo-alt]');
     if (!geo || !form) { return; }
     btn.hidden = false;
+    if (alt && !alt.hasAttribute('data-geo-keep')) { alt.open = false; }
     btn.addEventListener('click', function () {
       btn.disabled = true;
       if (status) { status.hidden = false; status.className = 'geo-status'; status.textContent = '正在获取您现在的位置…'; }
@@ -86,14 +91,29 @@
         form.elements.lon.value = p.coords.longitude.toFixed(6);
         form.elements.lat.value = p.coords.latitude.toFixed(6);
         if (form.elements.crs) { form.elements.crs.value = 'wgs84'; }
+        if (form.elements.accuracy) { form.elements.accuracy.value = String(Math.round(p.coords.accuracy || 0)); }
         var circle = form.querySelector('input[name=fence][value=circle]');
         if (circle) { circle.checked = true; }
-        if (status) { status.textContent = '已填入您现在的位置（精度约 ' + Math.round(p.coords.accuracy || 0) + ' 米）。'; }
+        if (status) { status.textContent = '已获取您现在的位置（精度约 ' + Math.round(p.coords.accuracy || 0) + ' 米）。'; }
+        if (btn.getAttribute('data-retry')) { btn.textContent = btn.getAttribute('data-retry'); }
         btn.disabled = false;
       }, function (err) {
-        if (status) { status.className = 'geo-status bad'; status.textContent = why(err) + '请手动填写经纬度。'; }
+        if (status) { status.className = 'geo-status bad'; status.textContent = why(err) + (alt ? '请在下面选择所在网格，或填写经纬度。' : '请手动填写经纬度。'); }
+        if (alt) { alt.open = true; }
         btn.disabled = false;
       }, options);
+    });
+  });
+  // A category is a tile or a choice from the full list, not both.
+  Array.prototype.forEach.call(document.querySelectorAll('select[data-clear-tiles]'), function (sel) {
+    var form = sel.form;
+    if (!form) { return; }
+    var tiles = form.querySelectorAll('input[type=radio][name=category_id]');
+    sel.addEventListener('change', function () {
+      if (sel.value) { Array.prototype.forEach.call(tiles, function (t) { t.checked = false; }); }
+    });
+    Array.prototype.forEach.call(tiles, function (t) {
+      t.addEventListener('change', function () { if (t.checked) { sel.value = ''; } });
     });
   });
 })();

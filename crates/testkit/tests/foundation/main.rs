@@ -9,6 +9,7 @@ mod auth;
 mod bank_more;
 mod bank_pages;
 mod beancount;
+mod case_pages;
 mod cases;
 mod cases_more;
 mod checkin_batch;

@@ -15,6 +15,7 @@ pub mod activities;
 pub mod admin;
 pub mod auth;
 pub mod bank;
+pub mod cases;
 pub mod home;
 pub mod inbox;
 pub mod me;
@@ -157,6 +158,41 @@ pub fn router() -> Router<AppState> {
             get(bank::standard::page).post(bank::standard::set_rule),
         )
         .route("/bank/settings", post(bank::standard::set_setting))
+        .route("/cases", get(self::cases::board::board))
+        .route(
+            "/cases/new",
+            get(self::cases::report::new_page).post(self::cases::report::submit),
+        )
+        .route("/cases/list", get(self::cases::board::list))
+        .route("/cases/mine", get(self::cases::board::mine))
+        .route("/cases/requests", get(self::cases::followup::requests))
+        .route("/cases/watches", get(self::cases::followup::watches))
+        .route(
+            "/cases/watches/{id}/report",
+            post(self::cases::followup::watch_report),
+        )
+        .route("/cases/map", get(self::cases::map::page))
+        .route("/cases/map/responsible", post(self::cases::map::appoint))
+        .route("/cases/figures", get(self::cases::figures::page))
+        .route(
+            "/cases/figures/people/{id}",
+            get(self::cases::figures::person),
+        )
+        .route("/cases/categories", get(self::cases::catalogue::categories))
+        .route(
+            "/cases/categories/{id}",
+            post(self::cases::catalogue::update_category),
+        )
+        .route(
+            "/cases/calendar",
+            get(self::cases::catalogue::calendar).post(self::cases::catalogue::add_day),
+        )
+        .route(
+            "/cases/calendar/{id}/remove",
+            post(self::cases::catalogue::remove_day),
+        )
+        .route("/cases/{id}", get(self::cases::detail::show))
+        .route("/cases/{id}/{step}", post(self::cases::steps::step))
         .route("/import", get(admin::import_page))
         .route("/import/{kind}", post(admin::import))
         .route("/templates/{kind}", get(admin::template))
@@ -298,6 +334,7 @@ impl Frame {
             vec![
                 ("/", "待办", "home"),
                 ("/dispatch", "派单", "dispatch"),
+                ("/cases", "案件", "cases"),
                 ("/activities", "活动", "activities"),
                 ("/me", "我的", "me"),
             ]

@@ -1,6 +1,7 @@
 //! Words and times as people say them, shared by the pages: 今天 14:30, 11月28日 (周六)
 //! 09:00–11:00, 还剩 5 小时, 1 小时 30 分钟; and who organises work in a community.
 
+use kernel::calendar::{Calendar, WorkHours, working_minutes_between};
 use kernel::time::{date_of_ms, local_datetime};
 use org::{Access, Role};
 
@@ -85,6 +86,33 @@ pub fn left_cn(deadline: i64, now: i64) -> String {
     }
 }
 
+/// What is left before a case's deadline, counted in working time as its limits are:
+/// 还剩 2 个工作日, 还剩 3 个工作小时, 还剩 20 分钟; once passed, how long ago in plain
+/// time: 已超期 1 天, 已超期 3 小时.
+pub fn deadline_cn(cal: &Calendar, wh: &WorkHours, deadline: i64, now: i64) -> String {
+    if deadline < now {
+        let d = now - deadline;
+        return if d >= DAY_MS {
+            format!("已超期 {} 天", d / DAY_MS)
+        } else if d >= 3_600_000 {
+            format!("已超期 {} 小时", d / 3_600_000)
+        } else {
+            format!("已超期 {} 分钟", (d / 60_000).max(1))
+        };
+    }
+    let m = working_minutes_between(cal, wh, now, deadline);
+    let per_day = i64::from(wh.minutes_per_day()).max(1);
+    if m >= per_day {
+        format!("还剩 {} 个工作日", m / per_day)
+    } else if m >= 60 {
+        format!("还剩 {} 个工作小时", (m + 59) / 60)
+    } else if m > 0 {
+        format!("还剩 {m} 分钟")
+    } else {
+        "即将到期".into()
+    }
+}
+
 /// Minutes as people read them: 45 分钟, 2 小时, 1 小时 30 分钟.
 pub fn minutes_cn(m: i64) -> String {
     ledger::engine::show(ledger::Currency::Minutes, m)
@@ -117,5 +145,43 @@ mod tests {
         assert_eq!(left_cn(now + 3 * DAY_MS, now), "还剩 3 天");
         assert_eq!(left_cn(now - 30 * 60_000, now), "已超时 30 分钟");
         assert_eq!(minutes_cn(90), "1 小时 30 分钟");
+    }
+
+    #[test]
+    fn deadlines_in_working_time() {
+        let (cal, wh) = (Calendar::national(), WorkHours::default());
+        let at = |s: &str| parse_datetime(s).unwrap();
+        // Wednesday 2026-11-25 10:00; the deadline Friday 17:30 is two days and a bit away.
+        let now = at("2026-11-25T10:00");
+        assert_eq!(
+            deadline_cn(&cal, &wh, at("2026-11-27T17:30"), now),
+            "还剩 2 个工作日"
+        );
+        assert_eq!(
+            deadline_cn(&cal, &wh, at("2026-11-25T17:30"), now),
+            "还剩 6 个工作小时"
+        );
+        assert_eq!(
+            deadline_cn(&cal, &wh, at("2026-11-25T10:20"), now),
+            "还剩 20 分钟"
+        );
+        // Over the weekend only Monday counts.
+        let fri = at("2026-11-27T17:30");
+        assert_eq!(
+            deadline_cn(&cal, &wh, at("2026-11-30T17:30"), fri),
+            "还剩 1 个工作日"
+        );
+        assert_eq!(
+            deadline_cn(&cal, &wh, at("2026-11-24T09:00"), now),
+            "已超期 1 天"
+        );
+        assert_eq!(
+            deadline_cn(&cal, &wh, at("2026-11-25T07:00"), now),
+            "已超期 3 小时"
+        );
+        assert_eq!(
+            deadline_cn(&cal, &wh, at("2026-11-25T09:50"), now),
+            "已超期 10 分钟"
+        );
     }
 }
