@@ -7,8 +7,11 @@
 # Starts the server on a new temporary SQLite database with the demo city and a known demo
 # password on a free loopback port, waits for /healthz, installs the node packages when
 # e2e/node_modules is missing (npm ci), runs e2e/journey.mjs (organisation, people import),
-# e2e/work.mjs (orders, activities) and e2e/cases.mjs (cases) against the same server
-# whether or not the ones before passed, always stops the server and exits non-zero when either failed.
+# e2e/work.mjs (orders, activities), e2e/cases.mjs (the case pages) and e2e/loop.mjs (a case
+# through the whole loop, and an overdue one escalating when `civicgrid run-jobs --at` moves
+# the clock) and e2e/open311_client.py (a standard GeoReport v2 client) against the same
+# server, whether or not the ones before passed; always stops the server and exits non-zero
+# when any failed.
 # Screenshots: e2e/out/. Chromium: /usr/bin/chromium (CHROMIUM_PATH overrides).
 set -euo pipefail
 
@@ -89,35 +92,37 @@ if [[ ! -d node_modules ]]; then
 fi
 
 status=0
-for script in journey.mjs work.mjs cases.mjs; do
-  echo "e2e: node $script"
+# E2E_SCRIPTS picks some of them (e.g. E2E_SCRIPTS="loop.mjs open311_client.py").
+for script in ${E2E_SCRIPTS:-journey.mjs work.mjs cases.mjs loop.mjs open311_client.py}; do
   set +e
-  BASE_URL="$BASE_URL" node "$script"
-  rc=$?
+  case "$script" in
+    *.py)
+      # A standard GeoReport v2 client (the `georeport` package from PyPI) lists the
+      # services, posts a request and reads it back. Skipped with a note when the package
+      # is missing, unless E2E_REQUIRE_GEOREPORT=1 (CI sets it).
+      if python3 -c 'import georeport, requests' 2>/dev/null; then
+        echo "e2e: python3 $script"
+        CIVICGRID_URL="$BASE_URL" CIVICGRID_LOGIN=resident CIVICGRID_PASSWORD="$CIVICGRID_DEMO_PASSWORD" \
+          python3 "$HERE/$script"
+        rc=$?
+      elif [[ "${E2E_REQUIRE_GEOREPORT:-0}" == 1 ]]; then
+        echo "e2e: the georeport package is missing (pip install georeport==0.3.1)" >&2
+        rc=1
+      else
+        echo "e2e: skipping $script (pip install georeport==0.3.1 to run it)"
+        rc=0
+      fi
+      ;;
+    *)
+      echo "e2e: node $script"
+      BASE_URL="$BASE_URL" CIVICGRID_BIN="$BIN" E2E_DATABASE_URL="sqlite://$WORK/civicgrid.db" node "$script"
+      rc=$?
+      ;;
+  esac
   set -e
   if [[ $rc -ne 0 ]]; then
     echo "e2e: $script failed (exit $rc)" >&2
     status=1
   fi
 done
-# A standard GeoReport v2 client (the `georeport` package from PyPI) lists the services,
-# posts a request and reads it back (e2e/open311_client.py). Skipped with a note when the
-# package is missing, unless E2E_REQUIRE_GEOREPORT=1 (CI sets it).
-if python3 -c 'import georeport, requests' 2>/dev/null; then
-  echo "e2e: python3 open311_client.py"
-  set +e
-  CIVICGRID_URL="$BASE_URL" CIVICGRID_LOGIN=resident CIVICGRID_PASSWORD="$CIVICGRID_DEMO_PASSWORD" \
-    python3 "$HERE/open311_client.py"
-  rc=$?
-  set -e
-  if [[ $rc -ne 0 ]]; then
-    echo "e2e: open311_client.py failed (exit $rc)" >&2
-    status=1
-  fi
-elif [[ "${E2E_REQUIRE_GEOREPORT:-0}" == 1 ]]; then
-  echo "e2e: the georeport package is missing (pip install georeport==0.3.1)" >&2
-  status=1
-else
-  echo "e2e: skipping open311_client.py (pip install georeport==0.3.1 to run it)"
-fi
 exit "$status"

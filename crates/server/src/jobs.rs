@@ -52,39 +52,48 @@ pub async fn run_due(db: &Db) -> anyhow::Result<()> {
     run_due_at(db, now_ms()).await
 }
 
-/// Run the jobs as if the clock showed `now` (`civicgrid run-jobs --at`, for trying out
-/// deadlines): the deadline sweeps judge by `now`; retention always by the real date.
+/// Run the jobs as the scheduler would if the clock showed `now`: the deadline sweeps of
+/// that ten-minute slot (once per slot) judge by `now`; retention runs by the real date.
 pub async fn run_due_at(db: &Db, now: i64) -> anyhow::Result<()> {
-    let slot = format!("{}", now / 600_000);
-    if claim(db, "case_deadlines", &slot).await? {
-        let outcome = cases::sweep::run(db, now).await;
-        let text = match &outcome {
-            Ok(o) => serde_json::to_string(o).unwrap_or_default(),
-            Err(e) => format!("failed: {e}"),
-        };
-        finish(db, "case_deadlines", &slot, &text).await?;
-        tracing::info!(outcome = %text, "case deadlines ran");
-        outcome?;
+    deadlines(db, now, &format!("{}", now / 600_000)).await?;
+    let day = today().to_string();
+    once(db, "retention", &day, org::retention::run(db, now_ms())).await
+}
+
+/// `civicgrid run-jobs --at`: the deadline sweeps as of `now`, run whether or not a run for
+/// that slot happened already (they only act on what is due, so a repeat changes nothing),
+/// recorded under a period of their own.
+pub async fn run_deadlines_at(db: &Db, now: i64) -> anyhow::Result<()> {
+    let period = format!(
+        "at {} (run {})",
+        kernel::time::local_datetime(now),
+        now_ms()
+    );
+    deadlines(db, now, &period).await
+}
+
+async fn deadlines(db: &Db, now: i64, period: &str) -> anyhow::Result<()> {
+    once(db, "case_deadlines", period, cases::sweep::run(db, now)).await?;
+    once(db, "order_deadlines", period, orders::sweep::run(db, now)).await
+}
+
+/// Claim `job` for `period`, run it, record its outcome; nothing when already claimed.
+async fn once<T: serde::Serialize>(
+    db: &Db,
+    job: &str,
+    period: &str,
+    work: impl std::future::Future<Output = kernel::Result<T>>,
+) -> anyhow::Result<()> {
+    if !claim(db, job, period).await? {
+        return Ok(());
     }
-    if claim(db, "order_deadlines", &slot).await? {
-        let outcome = orders::sweep::run(db, now).await;
-        let text = match &outcome {
-            Ok(o) => serde_json::to_string(o).unwrap_or_default(),
-            Err(e) => format!("failed: {e}"),
-        };
-        finish(db, "order_deadlines", &slot, &text).await?;
-        outcome?;
-    }
-    let period = today().to_string();
-    if claim(db, "retention", &period).await? {
-        let outcome = org::retention::run(db, now_ms()).await;
-        let text = match &outcome {
-            Ok(o) => serde_json::to_string(o).unwrap_or_default(),
-            Err(e) => format!("failed: {e}"),
-        };
-        finish(db, "retention", &period, &text).await?;
-        tracing::info!(outcome = %text, "retention job ran");
-        outcome?;
-    }
+    let outcome = work.await;
+    let text = match &outcome {
+        Ok(o) => serde_json::to_string(o).unwrap_or_default(),
+        Err(e) => format!("failed: {e}"),
+    };
+    finish(db, job, period, &text).await?;
+    tracing::info!(job, outcome = %text, "job ran");
+    outcome?;
     Ok(())
 }

@@ -164,7 +164,10 @@ async fn main() -> anyhow::Result<()> {
             };
             let db = kernel::Db::connect(&cli.database_url).await?;
             db.migrate().await?;
-            server::jobs::run_due_at(&db, now).await?;
+            match at {
+                Some(_) => server::jobs::run_deadlines_at(&db, now).await?,
+                None => server::jobs::run_due(&db).await?,
+            }
             println!("到期的任务已执行");
             Ok(())
         }

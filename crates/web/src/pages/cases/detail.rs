@@ -334,7 +334,7 @@ pub(super) async fn case_view(
     let clock = Clock::of(s, a).await?;
     let c = &v.case;
     let can = |st: &str| v.can.iter().any(|x| x == st);
-    let deadline = clock.deadline_of(c.state, c.deadline_at);
+    let deadline = clock.deadline_of(c);
     let staff = super::reads_as_staff(a);
     let reporter = if cases::access::reported(a, c) {
         Some("您本人".to_owned())

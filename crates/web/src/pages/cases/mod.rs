@@ -61,9 +61,14 @@ impl Clock {
         relative_cn(at, self.now)
     }
 
-    /// The deadline of a case in words, while its clock runs or is stopped.
-    pub fn deadline_of(&self, state: CaseState, deadline: Option<i64>) -> Option<String> {
-        match (state, deadline) {
+    /// The deadline of a case in words, while its clock runs or is stopped. A case the
+    /// deadline job found overdue says so even when the deadline was judged by a clock set
+    /// ahead (`civicgrid run-jobs --at`).
+    pub fn deadline_of(&self, c: &cases::CaseFile) -> Option<String> {
+        match (c.state, c.deadline_at) {
+            (CaseState::Dispatched, Some(d)) if d >= self.now && c.overdue_at.is_some() => {
+                Some("已超期".into())
+            }
             (CaseState::Dispatched, Some(d)) => Some(self.deadline(d)),
             (CaseState::Suspended, Some(_)) => Some("缓办中，计时暂停".into()),
             _ => None,
@@ -92,7 +97,7 @@ impl Clock {
             state_label: r.state_label.clone(),
             tone: c.state.tone(),
             overdue: r.overdue,
-            deadline: self.deadline_of(c.state, c.deadline_at),
+            deadline: self.deadline_of(c),
             deadline_title: c.deadline_at.map(datetime_cn).unwrap_or_default(),
             reported: self.when(c.reported_at),
             reported_title: datetime_cn(c.reported_at),
