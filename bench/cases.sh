@@ -32,22 +32,7 @@ for tool in wrk curl python3; do
 done
 BIN="$(bench_binary "$ROOT")"
 
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/civicgrid-cases.XXXXXX")"
-SERVER_PID=""
-PG_ADMIN_URL="${CIVICGRID_BENCH_POSTGRES_URL:-}"
-PG_DB="cg_cases_$$"
-PG_CREATED=""
-cleanup() {
-  local status=$?
-  stop_server
-  if [[ -n "$PG_CREATED" ]]; then
-    psql -w -q "$PG_ADMIN_URL" -c "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" >/dev/null 2>&1 || true
-  fi
-  if [[ $status -ne 0 ]]; then echo "bench: failed; logs kept in $WORK" >&2; else rm -rf "$WORK"; fi
-  exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_workdir cases
 
 RESULTS=()
 field() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"; }

@@ -32,23 +32,7 @@ done
 
 BIN="$(bench_binary "$ROOT")"
 
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/civicgrid-checkin.XXXXXX")"
-SERVER_PID=""
-PG_ADMIN_URL="${CIVICGRID_BENCH_POSTGRES_URL:-}"
-PG_DB="cg_checkin_$$"
-PG_CREATED=""
-
-cleanup() {
-  local status=$?
-  stop_server
-  if [[ -n "$PG_CREATED" ]]; then
-    psql -w -q "$PG_ADMIN_URL" -c "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" >/dev/null 2>&1 || true
-  fi
-  if [[ $status -ne 0 ]]; then echo "bench: failed; logs kept in $WORK" >&2; else rm -rf "$WORK"; fi
-  exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_workdir checkin
 
 count_checkins() {
   local db_url="$1" activity="$2"

@@ -57,3 +57,33 @@ wait_for_health() {
     sleep 0.5
   done
 }
+
+# The work folder and what bench_cleanup undoes: sets WORK (a new folder named after $1),
+# SERVER_PID, PG_ADMIN_URL (from CIVICGRID_BENCH_POSTGRES_URL), PG_DB and PG_CREATED, and
+# traps EXIT (cleanup) and INT/TERM.
+bench_workdir() {
+  WORK="$(mktemp -d "${TMPDIR:-/tmp}/civicgrid-$1.XXXXXX")"
+  SERVER_PID=""
+  PG_ADMIN_URL="${CIVICGRID_BENCH_POSTGRES_URL:-}"
+  PG_DB="cg_$1_$$"
+  PG_CREATED=""
+  trap bench_cleanup EXIT
+  trap 'exit 130' INT TERM
+}
+
+# On exit: stop the server, drop the PostgreSQL database made for the run, and remove the
+# work folder — kept, with the logs, when the run failed.
+bench_cleanup() {
+  local status=$?
+  stop_server
+  if [[ -n "$PG_CREATED" ]]; then
+    psql -w -q "$PG_ADMIN_URL" -c "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" >/dev/null 2>&1 \
+      || echo "bench: could not drop database $PG_DB" >&2
+  fi
+  if [[ $status -ne 0 ]]; then
+    echo "bench: failed; server logs and wrk output kept in $WORK" >&2
+  else
+    rm -rf "$WORK"
+  fi
+  exit "$status"
+}
