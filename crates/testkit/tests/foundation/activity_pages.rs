@@ -5,28 +5,11 @@
 //! minutes that reach the time bank, roll call on the roster, and nobody outside the scope
 //! sees any of it.
 
+use crate::page_checks::assert_page;
 use serde_json::json;
 use testkit::{Api, Browser, Page, TestApp};
 
 use crate::activities::{activity, at, personnel, pos, publish};
-
-fn assert_page(path: &str, page: &Page, text: &str) {
-    assert_eq!(page.status, 200, "{path}: {}", page.html);
-    assert!(
-        page.html.contains(text),
-        "{path} should mention {text}: {}",
-        page.html
-    );
-    assert!(
-        !page.html.contains(" style=\""),
-        "{path} has an inline style"
-    );
-    assert!(
-        !page.html.contains("<script>"),
-        "{path} has an inline script"
-    );
-    assert!(page.html.contains("lang=\"zh-CN\""));
-}
 
 /// Follow the redirect after a form (303) and return the page it leads to.
 async fn follow(b: &Browser, p: &Page) -> Page {

@@ -4,6 +4,7 @@
 //! the pages with rework, requests and a watch, a refused step said on the page, the
 //! grid's case map, the figures' drill-down, the catalogues, and scope.
 
+use crate::page_checks::{assert_clean, assert_page};
 use kernel::time::now_ms;
 use serde_json::json;
 use testkit::{Browser, Page, TestApp};
@@ -13,21 +14,6 @@ use crate::cases::{bound_grid, category, report};
 const DAY: i64 = 86_400_000;
 /// The first bytes of a PNG: enough for the server's check of what a file is.
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x02\0\0\0";
-
-fn assert_page(path: &str, p: &Page, text: &str) {
-    assert_eq!(p.status, 200, "{path}: {}", p.html);
-    assert!(
-        p.html.contains(text),
-        "{path} should mention {text}: {}",
-        p.html
-    );
-    assert_clean(path, p);
-}
-
-fn assert_clean(path: &str, p: &Page) {
-    assert!(!p.html.contains(" style=\""), "{path} has an inline style");
-    assert!(!p.html.contains("<script>"), "{path} has an inline script");
-}
 
 /// The case id of a redirect to `/cases/{id}?…`.
 fn case_id(p: &Page) -> i64 {

@@ -20,6 +20,7 @@ mod matrix;
 mod open311;
 mod order_pages;
 mod orders;
+mod page_checks;
 mod pages;
 mod patrols;
 mod people;

@@ -5,6 +5,7 @@
 //! recommendation needs a written reason and lands in the record; nobody outside the
 //! district sees the order.
 
+use crate::page_checks::{assert_clean, assert_page};
 use kernel::time::{local_datetime, now_ms, weekday_and_minute};
 use testkit::{Browser, Page, TestApp};
 
@@ -17,22 +18,6 @@ fn saturday(hm: &str) -> String {
         t += DAY;
     }
     format!("{}T{hm}", &local_datetime(t)[..10])
-}
-
-/// A page that rendered, mentions `text`, and uses no inline style or script (CSP).
-fn assert_page(path: &str, p: &Page, text: &str) {
-    assert_eq!(p.status, 200, "{path}: {}", p.html);
-    assert!(
-        p.html.contains(text),
-        "{path} should mention {text}: {}",
-        p.html
-    );
-    assert_clean(path, p);
-}
-
-fn assert_clean(path: &str, p: &Page) {
-    assert!(!p.html.contains(" style=\""), "{path} has an inline style");
-    assert!(!p.html.contains("<script>"), "{path} has an inline script");
 }
 
 /// The order id of a redirect to `/orders/{id}?toast=…`.
