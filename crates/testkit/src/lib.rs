@@ -90,6 +90,15 @@ pub struct Fixture {
     pub person_a: i64,
     /// A personnel of employer B registered with community B.
     pub person_b: i64,
+    /// A second personnel of employer A registered with community A (login `personnel_a2`),
+    /// for swaps and rosters of more than one.
+    pub person_a2: i64,
+    /// 甲联村社区: a joint community under street A grouping two villages (the Ningbo model).
+    pub joint_a: i64,
+    /// 东村, under the joint community.
+    pub village_a1: i64,
+    /// 西村, under the joint community.
+    pub village_a2: i64,
     /// Skill ids.
     pub skills: Vec<i64>,
     /// Login name → person id of the fixture accounts.
@@ -685,6 +694,17 @@ pub async fn fixture(db: &Db) -> Fixture {
     fx.street_a = unit(db, &sys, fx.district_a, "street", "甲街道", "990101").await;
     fx.community_a = unit(db, &sys, fx.street_a, "community", "甲社区", "990101001").await;
     fx.grid_a = unit(db, &sys, fx.community_a, "grid", "甲一网格", "990101001-01").await;
+    fx.joint_a = unit(
+        db,
+        &sys,
+        fx.street_a,
+        "joint_community",
+        "甲联村社区",
+        "990101002",
+    )
+    .await;
+    fx.village_a1 = unit(db, &sys, fx.joint_a, "village", "东村", "990101002201").await;
+    fx.village_a2 = unit(db, &sys, fx.joint_a, "village", "西村", "990101002202").await;
     fx.district_b = unit(db, &sys, root.id, "district", "乙区", "990200").await;
     fx.street_b = unit(db, &sys, fx.district_b, "street", "乙街道", "990201").await;
     fx.community_b = unit(db, &sys, fx.street_b, "community", "乙社区", "990201001").await;
@@ -780,6 +800,10 @@ pub async fn fixture(db: &Db) -> Fixture {
         ),
         ("inspector_a", Role::Inspector, fx.district_a, None),
         ("resident_a", Role::Resident, fx.community_a, None),
+        ("resident_a2", Role::Resident, fx.community_a, None),
+        ("joint_a", Role::CommunityCadre, fx.joint_a, None),
+        ("village_a1", Role::CommunityCadre, fx.village_a1, None),
+        ("village_a2", Role::CommunityCadre, fx.village_a2, None),
     ];
     for (i, (login, role, unit_id, employer)) in roles.into_iter().enumerate() {
         let kind = if role == Role::Resident {
@@ -826,6 +850,26 @@ pub async fn fixture(db: &Db) -> Fixture {
     .await
     .expect("account");
     fx.accounts.insert("personnel_a", fx.person_a);
+    fx.person_a2 = person(
+        db,
+        &sys,
+        PersonInput {
+            id_card: None,
+            ..personnel("王下沉", "13900000003", fx.employer_a, fx.community_a)
+        },
+    )
+    .await;
+    org::accounts::bootstrap_account(
+        db,
+        city_id,
+        fx.person_a2,
+        "personnel_a2",
+        &hash,
+        &[(Role::Personnel, fx.community_a, None)],
+    )
+    .await
+    .expect("account");
+    fx.accounts.insert("personnel_a2", fx.person_a2);
     fx
 }
 

@@ -103,10 +103,10 @@ async fn tree_create_rename_move_delete(app: TestApp) {
     // A community with people cannot be deleted either.
     let del = api.delete(&format!("/units/{}", fx.community_a)).await;
     assert_eq!(del.status, 409);
-    // Nine distinct people live in or are registered with community A (person A does both:
+    // Fourteen distinct people live in or are registered with community A (person A does both:
     // counted once).
     assert!(
-        del.body["detail"].as_str().unwrap().contains("9 名人员"),
+        del.body["detail"].as_str().unwrap().contains("14 名人员"),
         "{:?}",
         del.body
     );
