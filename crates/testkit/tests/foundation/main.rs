@@ -14,6 +14,7 @@ mod cases;
 mod cases_more;
 mod checkin_batch;
 mod demo;
+mod duty;
 mod import;
 mod ledger;
 mod matrix;

@@ -14,6 +14,7 @@ pub mod auth;
 pub mod bank;
 pub mod bench;
 pub mod cases;
+pub mod duty;
 pub mod inbox;
 pub mod orders;
 pub mod org;
@@ -43,7 +44,8 @@ pub type ApiResult<T> = Result<T, crate::error::ApiError>;
         (name = "inbox", description = "站内消息"),
         (name = "cases", description = "案件：上报、立案、派遣、处置、核查、结案，回退延期缓办，上报上级，盯守复查，指标"),
         (name = "patrols", description = "网格巡查：排班、巡查记录、确认与退回"),
-        (name = "registries", description = "登记造册：企业、摊点摊贩、道路、楼栋")
+        (name = "registries", description = "登记造册：企业、摊点摊贩、道路、楼栋"),
+        (name = "duty", description = "值班、请假调班、会议培训")
     )
 )]
 struct ApiDoc;
@@ -196,6 +198,26 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(registries::reactivate))
         .routes(routes!(registries::template))
         .routes(routes!(registries::import))
-        .routes(routes!(registries::export));
+        .routes(routes!(registries::export))
+        .routes(routes!(duty::roster, duty::create_shift))
+        .routes(routes!(duty::candidates))
+        .routes(routes!(duty::mine))
+        .routes(routes!(duty::get_shift))
+        .routes(routes!(duty::add_person))
+        .routes(routes!(duty::request_leave))
+        .routes(routes!(duty::decide_leave))
+        .routes(routes!(duty::propose_swap))
+        .routes(routes!(duty::get_swap))
+        .routes(routes!(duty::answer_swap))
+        .routes(routes!(duty::decide_swap))
+        .routes(routes!(duty::record_absence))
+        .routes(routes!(duty::get_absence))
+        .routes(routes!(duty::contest_absence))
+        .routes(routes!(duty::answer_absence))
+        .routes(routes!(duty::queue))
+        .routes(routes!(duty::meetings, duty::create_meeting))
+        .routes(routes!(duty::get_meeting))
+        .routes(routes!(duty::sign_in))
+        .routes(routes!(duty::roll_call));
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1)
 }
