@@ -9,6 +9,8 @@ use kernel::time::today;
 use serde_json::{Value, json};
 use testkit::TestApp;
 
+use crate::page_checks::assert_page;
+
 fn fields(v: &Value) -> Vec<String> {
     v["errors"]
         .as_array()
@@ -808,10 +810,59 @@ async fn meetings_sign_in_roll_call_and_credit(app: TestApp) {
     );
 }
 
+async fn duty_page_shows_my_duties_and_the_queue(app: TestApp) {
+    let fx = app.fx.clone();
+    let cadre = app.api("cadre_a").await;
+    let sat = next(6);
+    let s = cadre
+        .post(
+            "/duty/shifts",
+            shift(
+                fx.grid_a,
+                &sat,
+                "09:00",
+                "12:00",
+                json!([{"person_id": fx.person_a}]),
+            ),
+        )
+        .await;
+    let sid = s.body["id"].as_i64().unwrap();
+    let me = app.api("personnel_a").await;
+    let l = me
+        .post(
+            "/duty/leaves",
+            json!({"shift_id": sid, "reason": "孩子生病需要照顾"}),
+        )
+        .await;
+    assert_eq!(l.status, 201);
+    let w = me
+        .post(
+            "/duty/swaps",
+            json!({"shift_id": sid, "to_person_id": fx.person_a2}),
+        )
+        .await;
+    assert_eq!(w.status, 201);
+    let page = app.browser("personnel_a").await.get("/duty").await;
+    assert_page("/duty", &page, "我的值班");
+    assert!(page.html.contains("社区服务站"));
+    assert!(page.html.contains("请假待审批"));
+    assert!(page.html.contains("值班与会议"));
+    let b = app.browser("personnel_a2").await.get("/duty").await;
+    assert_page("/duty", &b, "请我代班");
+    let c = app.browser("cadre_a").await.get("/duty").await;
+    assert_page("/duty", &c, "待我处理");
+    assert!(c.html.contains("张下沉申请请假"));
+    // Another district's admin sees none of it.
+    let o = app.browser("admin_b").await.get("/duty").await;
+    assert_page("/duty", &o, "我的值班");
+    assert!(!o.html.contains("张下沉"));
+}
+
 testkit::backend_tests!(
     shift_checks_reasons_and_overlaps,
     leave_in_advance_and_decided,
     swap_accepted_then_approved,
     absence_recorded_and_contested_once,
     meetings_sign_in_roll_call_and_credit,
+    duty_page_shows_my_duties_and_the_queue,
 );

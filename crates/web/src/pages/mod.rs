@@ -16,6 +16,7 @@ pub mod admin;
 pub mod auth;
 pub mod bank;
 pub mod cases;
+pub mod duty;
 pub mod home;
 pub mod inbox;
 pub mod me;
@@ -241,6 +242,7 @@ pub fn router() -> Router<AppState> {
             "/admin/retention",
             get(admin::retention).post(admin::set_retention),
         )
+        .route("/duty", get(duty::home))
 }
 
 /// A menu entry.
@@ -306,10 +308,12 @@ impl Frame {
             nav.push(("/cases", "案件", "cases"));
             nav.push(("/patrols", "巡查", "patrols"));
             nav.push(("/registries", "登记造册", "registries"));
+            nav.push(("/duty", "值班与会议", "duty"));
         } else {
             nav.push(("/cases/mine", "我反映的问题", "cases"));
             if personnel {
                 nav.push(("/patrols", "巡查", "patrols"));
+                nav.push(("/duty", "值班与会议", "duty"));
             }
         }
         if staff {
