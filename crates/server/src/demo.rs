@@ -554,6 +554,7 @@ pub async fn generate(db: &Db, scale: Scale, password: &str) -> anyhow::Result<V
             .cloned()
             .collect();
         crate::demo_work::patrols_and_registries(db, password, &first).await?;
+        crate::demo_duty::generate(db, password, c1, &grids[0]).await?;
     }
     db.analyze().await?;
     Ok(logins)

@@ -858,6 +858,32 @@ async fn duty_page_shows_my_duties_and_the_queue(app: TestApp) {
     assert!(!o.html.contains("张下沉"));
 }
 
+async fn demo_city_has_duty_to_act_on(app: TestApp) {
+    let small = server::demo::Scale {
+        districts: 1,
+        streets: 1,
+        communities: 2,
+        grids: 2,
+        employers: 3,
+        personnel: 40,
+    };
+    server::demo::generate(&app.db, small, testkit::PASSWORD)
+        .await
+        .unwrap();
+    for login in ["personnel", "personnel2"] {
+        let mine = app.api(login).await.get("/duty/mine").await;
+        assert_eq!(mine.status, 200, "{:?}", mine.body);
+        assert_eq!(
+            mine.body.as_array().unwrap().len(),
+            1,
+            "{login}: {:?}",
+            mine.body
+        );
+        let meetings = app.api(login).await.get("/duty/meetings").await;
+        assert_eq!(meetings.body[0]["kind_label"], "周例会");
+    }
+}
+
 testkit::backend_tests!(
     shift_checks_reasons_and_overlaps,
     leave_in_advance_and_decided,
@@ -865,4 +891,5 @@ testkit::backend_tests!(
     absence_recorded_and_contested_once,
     meetings_sign_in_roll_call_and_credit,
     duty_page_shows_my_duties_and_the_queue,
+    demo_city_has_duty_to_act_on,
 );
