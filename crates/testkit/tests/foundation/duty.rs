@@ -884,6 +884,104 @@ async fn demo_city_has_duty_to_act_on(app: TestApp) {
     }
 }
 
+async fn leave_and_swap_through_the_page_forms(app: TestApp) {
+    let fx = app.fx.clone();
+    let cadre = app.api("cadre_a").await;
+    let s = cadre
+        .post(
+            "/duty/shifts",
+            shift(
+                fx.grid_a,
+                &next(6),
+                "09:00",
+                "12:00",
+                json!([{"person_id": fx.person_a}]),
+            ),
+        )
+        .await;
+    let sid = s.body["id"].as_i64().unwrap();
+    let a = app.browser("personnel_a").await;
+    assert!(
+        a.get("/duty")
+            .await
+            .html
+            .contains(&format!("/duty/shifts/{sid}/leave"))
+    );
+    // Empty reason: back with what to fix, nothing written.
+    let bad = a
+        .submit(
+            "/duty",
+            &format!("/duty/shifts/{sid}/leave"),
+            &[("reason", "")],
+        )
+        .await;
+    assert_eq!(bad.status, 303);
+    assert_eq!(app.count("duty_leave").await, 0);
+    let ok = a
+        .submit(
+            "/duty",
+            &format!("/duty/shifts/{sid}/leave"),
+            &[("reason", "单位临时加班")],
+        )
+        .await;
+    assert_eq!(ok.status, 303, "{}", ok.html);
+    let lid = app.count("duty_leave WHERE state = 'pending'").await;
+    assert_eq!(lid, 1);
+    let c = app.browser("cadre_a").await;
+    let q = c.get("/duty").await;
+    assert!(q.html.contains("批准请假"), "{}", q.html);
+    let leave_id = cadre.get("/duty/queue").await.body["leaves"][0]["id"]
+        .as_i64()
+        .unwrap();
+    let r = c
+        .submit(
+            "/duty",
+            &format!("/duty/leaves/{leave_id}/decide"),
+            &[("approve", "1")],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    assert_eq!(app.count("duty_leave WHERE state = 'approved'").await, 1);
+
+    // A swap offered through the API, accepted and approved through the pages.
+    let w = app
+        .api("personnel_a")
+        .await
+        .post(
+            "/duty/swaps",
+            json!({"shift_id": sid, "to_person_id": fx.person_a2}),
+        )
+        .await;
+    let wid = w.body["id"].as_i64().unwrap();
+    let b = app.browser("personnel_a2").await;
+    assert!(b.get("/duty").await.html.contains("接受代班"));
+    let acc = b
+        .submit(
+            "/duty",
+            &format!("/duty/swaps/{wid}/answer"),
+            &[("approve", "1")],
+        )
+        .await;
+    assert_eq!(acc.status, 303);
+    let d = c
+        .submit(
+            "/duty",
+            &format!("/duty/swaps/{wid}/decide"),
+            &[("approve", "1")],
+        )
+        .await;
+    assert_eq!(d.status, 303);
+    let roster = cadre.get(&format!("/duty/shifts/{sid}")).await;
+    assert!(
+        roster.body["people"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["person_id"] == fx.person_a2 && p["state"] == "on")
+    );
+    assert_page("/duty", &b.get("/duty").await, "社区服务站");
+}
+
 testkit::backend_tests!(
     shift_checks_reasons_and_overlaps,
     leave_in_advance_and_decided,
@@ -892,4 +990,5 @@ testkit::backend_tests!(
     meetings_sign_in_roll_call_and_credit,
     duty_page_shows_my_duties_and_the_queue,
     demo_city_has_duty_to_act_on,
+    leave_and_swap_through_the_page_forms,
 );

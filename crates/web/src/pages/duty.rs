@@ -2,15 +2,18 @@
 //! offered to me, my meetings; for cadres, what waits for their approval.
 
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
+use kernel::Error;
 use serde::Deserialize;
 
-use super::{Frame, PageResult, render};
+use super::{Frame, PageResult, done, render};
 use crate::AppState;
-use crate::extract::PageUser;
+use crate::extract::{CsrfForm, PageUser};
 
 /// One duty line.
 pub struct DutyRow {
+    id: i64,
+    can_leave: bool,
     when: String,
     place: String,
     task: String,
@@ -20,6 +23,7 @@ pub struct DutyRow {
 
 /// One simple line (a swap, a leave, a meeting).
 pub struct Line {
+    id: i64,
     title: String,
     sub: String,
 }
@@ -85,6 +89,10 @@ pub async fn home(
                 }
             }
             DutyRow {
+                id: sh.id,
+                can_leave: mine.is_some_and(|m| {
+                    m.state == "on" && m.leave.as_deref().is_none_or(|l| l == "refused")
+                }) && sh.starts_at > kernel::time::now_ms(),
                 when: sh.when,
                 place: sh.place,
                 task: sh.task,
@@ -94,6 +102,7 @@ pub async fn home(
         })
         .collect();
     let swap_line = |w: duty::swap::Swap| Line {
+        id: w.id,
         title: format!("{} → {}", w.from_name, w.to_name),
         sub: format!("值班 {}", w.shift_when),
     };
@@ -111,6 +120,7 @@ pub async fn home(
         .await?
         .into_iter()
         .map(|l| Line {
+            id: l.id,
             title: format!("{}申请请假", l.person_name),
             sub: format!("值班 {}：{}", l.shift_when, l.reason),
         })
@@ -119,6 +129,7 @@ pub async fn home(
         .await?
         .into_iter()
         .map(|x| Line {
+            id: x.id,
             title: format!("{}对缺勤提出申诉", x.person_name),
             sub: format!(
                 "值班 {}：{}",
@@ -131,6 +142,7 @@ pub async fn home(
         .await?
         .into_iter()
         .map(|m| Line {
+            id: m.id,
             title: format!("{}：{}", m.kind_label, m.title),
             sub: format!("{}，{}", m.when, m.place),
         })
@@ -144,4 +156,94 @@ pub async fn home(
         absences,
         meetings,
     }))
+}
+
+/// What a small action form sends.
+#[derive(Debug, Deserialize, Default)]
+pub struct ActionForm {
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    approve: String,
+}
+
+/// Back to /duty with the result, or with what to fix.
+fn back<T>(r: Result<T, Error>, ok: &str) -> PageResult {
+    match r {
+        Ok(_) => Ok(done("/duty", ok)),
+        Err(Error::Invalid(fs)) => {
+            let m: Vec<String> = fs.into_iter().map(|f| f.message).collect();
+            Ok(done("/duty", &m.join("；")))
+        }
+        Err(Error::Conflict { message, .. }) => Ok(done("/duty", &message)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// POST /duty/shifts/{id}/leave: ask for leave from my shift.
+pub async fn request_leave(
+    State(s): State<AppState>,
+    u: PageUser,
+    Path(id): Path<i64>,
+    CsrfForm(f): CsrfForm<ActionForm>,
+) -> PageResult {
+    let input = duty::leave::LeaveInput {
+        shift_id: Some(id),
+        reason: f.reason,
+        ..Default::default()
+    };
+    back(
+        duty::leave::request(&s.db, &u.access, input).await,
+        "请假已提交，等待社区审批",
+    )
+}
+
+/// POST /duty/leaves/{id}/decide: approve (approve=1) or refuse with a reason.
+pub async fn decide_leave(
+    State(s): State<AppState>,
+    u: PageUser,
+    Path(id): Path<i64>,
+    CsrfForm(f): CsrfForm<ActionForm>,
+) -> PageResult {
+    let d = duty::leave::Decision {
+        approve: f.approve == "1",
+        reason: Some(f.reason).filter(|r| !r.trim().is_empty()),
+    };
+    back(
+        duty::leave::decide(&s.db, &u.access, id, d).await,
+        "已审批请假",
+    )
+}
+
+/// POST /duty/swaps/{id}/answer: accept (approve=1) or decline a swap offered to me.
+pub async fn answer_swap(
+    State(s): State<AppState>,
+    u: PageUser,
+    Path(id): Path<i64>,
+    CsrfForm(f): CsrfForm<ActionForm>,
+) -> PageResult {
+    let a = duty::swap::SwapAnswer {
+        accept: f.approve == "1",
+    };
+    back(
+        duty::swap::answer(&s.db, &u.access, id, a).await,
+        "已答复调班",
+    )
+}
+
+/// POST /duty/swaps/{id}/decide: approve (approve=1) or refuse with a reason.
+pub async fn decide_swap(
+    State(s): State<AppState>,
+    u: PageUser,
+    Path(id): Path<i64>,
+    CsrfForm(f): CsrfForm<ActionForm>,
+) -> PageResult {
+    let d = duty::leave::Decision {
+        approve: f.approve == "1",
+        reason: Some(f.reason).filter(|r| !r.trim().is_empty()),
+    };
+    back(
+        duty::swap::decide(&s.db, &u.access, id, d).await,
+        "已审批调班",
+    )
 }

@@ -243,6 +243,10 @@ pub fn router() -> Router<AppState> {
             get(admin::retention).post(admin::set_retention),
         )
         .route("/duty", get(duty::home))
+        .route("/duty/shifts/{id}/leave", post(duty::request_leave))
+        .route("/duty/leaves/{id}/decide", post(duty::decide_leave))
+        .route("/duty/swaps/{id}/answer", post(duty::answer_swap))
+        .route("/duty/swaps/{id}/decide", post(duty::decide_swap))
 }
 
 /// A menu entry.
