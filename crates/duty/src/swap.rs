@@ -538,3 +538,25 @@ async fn ids_to_swaps(
     }
     Ok(out)
 }
+
+/// Who I may propose to take my shift: the other personnel of the shift's community, by
+/// name (at most 300); empty when I am not on the shift.
+pub async fn colleagues(db: &Db, access: &Access, shift_id: i64) -> Result<Vec<(i64, String)>> {
+    let s = shifts::load(db, access.city_id(), shift_id).await?;
+    if !s.has_on(access.person_id()) {
+        return Ok(Vec::new());
+    }
+    let unit = org::units::fetch_any(db, access.city_id(), s.unit_id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let community = community_path(db, access.city_id(), &unit).await?;
+    let mut out: Vec<(i64, String)> = org::pool::members(db, access.city_id(), &community, None)
+        .await?
+        .into_iter()
+        .filter(|m| m.person_id != access.person_id())
+        .take(300)
+        .map(|m| (m.person_id, m.name))
+        .collect();
+    out.sort_by(|a, b| a.1.cmp(&b.1));
+    Ok(out)
+}

@@ -943,16 +943,19 @@ async fn leave_and_swap_through_the_page_forms(app: TestApp) {
     assert_eq!(r.status, 303);
     assert_eq!(app.count("duty_leave WHERE state = 'approved'").await, 1);
 
-    // A swap offered through the API, accepted and approved through the pages.
-    let w = app
-        .api("personnel_a")
-        .await
-        .post(
-            "/duty/swaps",
-            json!({"shift_id": sid, "to_person_id": fx.person_a2}),
+    // A swap proposed, accepted and approved through the pages.
+    let to = fx.person_a2.to_string();
+    let p = a
+        .submit(
+            "/duty",
+            &format!("/duty/shifts/{sid}/swap"),
+            &[("to_person_id", to.as_str())],
         )
         .await;
-    let wid = w.body["id"].as_i64().unwrap();
+    assert_eq!(p.status, 303);
+    let wid = app.api("personnel_a2").await.get("/duty/queue").await.body["offered_to_me"][0]["id"]
+        .as_i64()
+        .unwrap();
     let b = app.browser("personnel_a2").await;
     assert!(b.get("/duty").await.html.contains("接受代班"));
     let acc = b

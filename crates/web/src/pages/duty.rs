@@ -14,6 +14,7 @@ use crate::extract::{CsrfForm, PageUser};
 pub struct DutyRow {
     id: i64,
     can_leave: bool,
+    colleagues: Vec<(i64, String)>,
     when: String,
     place: String,
     task: String,
@@ -71,7 +72,7 @@ pub async fn home(
 ) -> PageResult {
     let a = &u.access;
     let me = a.person_id();
-    let duties = duty::shifts::mine(&s.db, a)
+    let mut duties: Vec<DutyRow> = duty::shifts::mine(&s.db, a)
         .await?
         .into_iter()
         .map(|sh| {
@@ -89,6 +90,7 @@ pub async fn home(
                 }
             }
             DutyRow {
+                colleagues: Vec::new(),
                 id: sh.id,
                 can_leave: mine.is_some_and(|m| {
                     m.state == "on" && m.leave.as_deref().is_none_or(|l| l == "refused")
@@ -101,6 +103,9 @@ pub async fn home(
             }
         })
         .collect();
+    for d in duties.iter_mut().filter(|d| d.can_leave) {
+        d.colleagues = duty::swap::colleagues(&s.db, a, d.id).await?;
+    }
     let swap_line = |w: duty::swap::Swap| Line {
         id: w.id,
         title: format!("{} → {}", w.from_name, w.to_name),
@@ -245,5 +250,32 @@ pub async fn decide_swap(
     back(
         duty::swap::decide(&s.db, &u.access, id, d).await,
         "已审批调班",
+    )
+}
+
+/// What the swap form sends.
+#[derive(Debug, Deserialize, Default)]
+pub struct SwapForm {
+    #[serde(default)]
+    to_person_id: String,
+    #[serde(default)]
+    note: String,
+}
+
+/// POST /duty/shifts/{id}/swap: propose to a colleague to take my shift.
+pub async fn propose_swap(
+    State(s): State<AppState>,
+    u: PageUser,
+    Path(id): Path<i64>,
+    CsrfForm(f): CsrfForm<SwapForm>,
+) -> PageResult {
+    let input = duty::swap::SwapInput {
+        shift_id: Some(id),
+        to_person_id: f.to_person_id.trim().parse().ok(),
+        note: Some(f.note).filter(|n| !n.trim().is_empty()),
+    };
+    back(
+        duty::swap::propose(&s.db, &u.access, input).await,
+        "调班请求已发给对方，对方接受后由社区审批",
     )
 }

@@ -244,6 +244,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/duty", get(duty::home))
         .route("/duty/shifts/{id}/leave", post(duty::request_leave))
+        .route("/duty/shifts/{id}/swap", post(duty::propose_swap))
         .route("/duty/leaves/{id}/decide", post(duty::decide_leave))
         .route("/duty/swaps/{id}/answer", post(duty::answer_swap))
         .route("/duty/swaps/{id}/decide", post(duty::decide_swap))
