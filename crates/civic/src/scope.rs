@@ -1,0 +1,17 @@
+//! Who belongs to a community for reading its public record.
+
+use org::{Access, Role};
+
+/// Whether the account belongs to the community at `path`: a role held at the community,
+/// above it, or inside it (a grid, a village of a joint community, a resident).
+pub(crate) fn in_community(access: &Access, path: &str) -> bool {
+    access
+        .grants()
+        .iter()
+        .any(|g| path.starts_with(&g.unit_path) || g.unit_path.starts_with(path))
+}
+
+/// Whether the account runs the community at `path` (its cadres, or an admin above).
+pub(crate) fn runs(access: &Access, path: &str) -> bool {
+    access.holds_over(Role::CommunityCadre, path)
+}
