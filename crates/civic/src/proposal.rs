@@ -892,7 +892,7 @@ pub async fn record_consent(
     };
     let path_ok = match party.village_id {
         Some(v) => match org::units::fetch_any(db, city, v).await? {
-            Some(u) => runs(access, &u.path),
+            Some(u) => crate::scope::village_cadre(access, &u.path),
             None => false,
         },
         None => runs(access, &pr.unit_path),

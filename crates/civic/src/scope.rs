@@ -15,3 +15,12 @@ pub(crate) fn in_community(access: &Access, path: &str) -> bool {
 pub(crate) fn runs(access: &Access, path: &str) -> bool {
     access.holds_over(Role::CommunityCadre, path)
 }
+
+/// Whether the account is a cadre of the village at `path` itself: a village assembly's
+/// vote is recorded by its own cadre, never by the joint community above it or an admin.
+pub(crate) fn village_cadre(access: &Access, path: &str) -> bool {
+    access
+        .grants()
+        .iter()
+        .any(|g| g.role == Role::CommunityCadre && g.unit_path.starts_with(path))
+}

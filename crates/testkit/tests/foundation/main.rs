@@ -13,6 +13,7 @@ mod case_pages;
 mod cases;
 mod cases_more;
 mod checkin_batch;
+mod civic;
 mod demo;
 mod import;
 mod ledger;
