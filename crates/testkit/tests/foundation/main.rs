@@ -14,6 +14,7 @@ mod cases;
 mod cases_more;
 mod checkin_batch;
 mod civic;
+mod civic_pages;
 mod demo;
 mod import;
 mod ledger;

@@ -16,6 +16,7 @@ pub mod admin;
 pub mod auth;
 pub mod bank;
 pub mod cases;
+pub mod civic;
 pub mod home;
 pub mod inbox;
 pub mod me;
@@ -241,6 +242,41 @@ pub fn router() -> Router<AppState> {
             "/admin/retention",
             get(admin::retention).post(admin::set_retention),
         )
+        .route("/civic", get(civic::home))
+        .route(
+            "/civic/opinions/new",
+            get(civic::opinion_new).post(civic::opinion_send),
+        )
+        .route(
+            "/civic/platform/new",
+            get(civic::platform_new).post(civic::platform_send),
+        )
+        .route("/civic/receipt", get(civic::follow))
+        .route("/civic/ledger", get(civic::ledger))
+        .route("/civic/platform", get(civic::platform_ledger))
+        .route("/civic/opinions/{id}/answer", post(civic::answer))
+        .route("/civic/opinions/{id}/case", post(civic::to_case))
+        .route("/civic/proposals", get(civic::proposals::list))
+        .route("/civic/proposals/{id}", get(civic::proposals::show))
+        .route(
+            "/civic/proposals/{id}/stage",
+            post(civic::proposals::move_stage),
+        )
+        .route(
+            "/civic/proposals/{id}/decide",
+            post(civic::proposals::decide),
+        )
+        .route(
+            "/civic/proposals/{id}/consent",
+            post(civic::proposals::consent),
+        )
+        .route(
+            "/civic/proposals/{id}/comment",
+            post(civic::proposals::comment),
+        )
+        .route("/civic/polls", get(civic::polls::list))
+        .route("/civic/polls/{id}", get(civic::polls::show))
+        .route("/civic/polls/{id}/vote", post(civic::polls::vote))
 }
 
 /// A menu entry.
@@ -312,6 +348,7 @@ impl Frame {
                 nav.push(("/patrols", "巡查", "patrols"));
             }
         }
+        nav.push(("/civic", "议事与民意", "civic"));
         if staff {
             nav.push(("/units", "组织与网格", "units"));
             nav.push(("/people", "人员", "people"));

@@ -1,0 +1,211 @@
+//! The 议事与民意 pages: the menu entry for residents, the opinion box form with the
+//! anonymous checkbox (errors beside the field, typed text kept), the receipt shown once and
+//! followed, the cadre's ledger turning an item into a case, a proposal page refusing a
+//! decision with the missing consent named and then passing after the village's cadre
+//! records the assembly, and a poll voted once with the chart after closing.
+
+use serde_json::json;
+use testkit::TestApp;
+
+use crate::cases::category;
+use crate::page_checks::{assert_clean, assert_page};
+
+async fn opinion_box_pages_and_ledger(app: TestApp) {
+    let b = app.browser("resident_a").await;
+    let home = b.get("/civic").await;
+    assert_page("/civic", &home, "投进民意箱");
+    assert!(
+        home.html.contains("href=\"/civic\""),
+        "menu entry for residents"
+    );
+    let form = b.get("/civic/opinions/new").await;
+    assert_page("/civic/opinions/new", &form, "匿名提交");
+    let bad = b
+        .submit(
+            "/civic/opinions/new",
+            "/civic/opinions/new",
+            &[("kind", "suggestion"), ("body", " "), ("anonymous", "1")],
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.html.contains("请填写内容"));
+    assert!(
+        bad.html.contains("name=\"anonymous\" value=\"1\" checked"),
+        "the checkbox stays ticked"
+    );
+    let before = app.count("civic_opinion").await;
+    let text = "小区东门路灯不亮";
+    let ok = b
+        .submit(
+            "/civic/opinions/new",
+            "/civic/opinions/new",
+            &[("kind", "complaint"), ("body", text), ("anonymous", "1")],
+        )
+        .await;
+    assert_page("receipt", &ok, "回执码只显示这一次");
+    assert_eq!(app.count("civic_opinion").await, before + 1);
+    let code = ok
+        .html
+        .split("id=\"receipt-code\">")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .to_owned();
+    let f = b.get(&format!("/civic/receipt?code={code}")).await;
+    assert_page("/civic/receipt", &f, text);
+    assert!(f.html.contains("待处理"));
+    let miss = b.get("/civic/receipt?code=NOPE").await;
+    assert_eq!(miss.status, 404);
+    assert!(miss.html.contains("没有找到这个回执码"));
+    assert_eq!(b.get("/civic/ledger").await.status, 403);
+
+    let c = app.browser("cadre_a").await;
+    let l = c.get("/civic/ledger").await;
+    assert_page("/civic/ledger", &l, text);
+    assert!(l.html.contains("匿名") && !l.html.contains("测试resident_a"));
+    let id = app.count("civic_opinion").await; // the newest id (only rows of this test)
+    let cat = category(&app.api("cadre_a").await, "E0101")
+        .await
+        .to_string();
+    let r = c
+        .submit(
+            "/civic/ledger",
+            &format!("/civic/opinions/{id}/case"),
+            &[("category_id", &cat)],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.html);
+    let l = c.get("/civic/ledger?status=handling").await;
+    assert_page("/civic/ledger?status=handling", &l, "已转为案件 #");
+    let r = c
+        .submit(
+            "/civic/ledger",
+            &format!("/civic/opinions/{id}/answer"),
+            &[("answer", "已立案处理")],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    let f = b.get(&format!("/civic/receipt?code={code}")).await;
+    assert!(f.html.contains("已立案处理") && f.html.contains("已转为案件 #"));
+    let p = app.browser("platform").await;
+    assert_page(
+        "/civic/platform",
+        &p.get("/civic/platform").await,
+        "平台意见台账",
+    );
+    let pf = b.get("/civic/platform/new").await;
+    assert_page("/civic/platform/new", &pf, "平台管理员");
+}
+
+async fn proposal_page_refuses_then_passes(app: TestApp) {
+    let fx = &app.fx;
+    let joint = app.api("joint_a").await;
+    let r = joint
+        .post(
+            "/civic/proposals",
+            json!({"unit_id": fx.joint_a, "title": "东村文化礼堂修缮",
+            "body": "修缮屋顶", "funding": "collective", "villages": [fx.village_a1]}),
+        )
+        .await;
+    let id = r.body["id"].as_i64().unwrap();
+    let path = format!("/civic/proposals/{id}");
+    let jb = app.browser("joint_a").await;
+    assert_page(&path, &jb.get(&path).await, "提交共建理事会商议");
+    let r = jb
+        .submit(&path, &format!("{path}/stage"), &[("to", "deliberation")])
+        .await;
+    assert_eq!(r.status, 303);
+    let r = jb
+        .submit(
+            &path,
+            &format!("{path}/decide"),
+            &[("outcome", "adopted"), ("note", "通过")],
+        )
+        .await;
+    assert_eq!(r.status, 409);
+    assert!(r.html.contains("还需要东村村民代表会议同意"), "{}", r.html);
+    assert_clean(&path, &r);
+    let vb = app.browser("village_a1").await;
+    let page = vb.get(&path).await;
+    assert_page(&path, &page, "录入东村村民代表会议表决结果");
+    assert!(
+        !jb.get(&path)
+            .await
+            .html
+            .contains("录入东村村民代表会议表决结果"),
+        "not for the joint cadre"
+    );
+    let vid = fx.village_a1.to_string();
+    let r = vb
+        .submit(
+            &path,
+            &format!("{path}/consent"),
+            &[
+                ("village_id", &vid),
+                ("verdict", "agree"),
+                ("assembly_date", "2026-11-20"),
+                ("note", "同意 27 人"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.html);
+    let r = jb
+        .submit(
+            &path,
+            &format!("{path}/decide"),
+            &[("outcome", "adopted"), ("note", "通过")],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.html);
+    let done = vb.get(&path).await;
+    assert_page(&path, &done, "决策：通过");
+    assert!(done.html.contains("东村村民代表会议同意（2026-11-20开会）"));
+    assert_page(
+        "/civic/proposals",
+        &vb.get("/civic/proposals").await,
+        "东村文化礼堂修缮",
+    );
+}
+
+async fn poll_page_votes_once_and_shows_the_chart(app: TestApp) {
+    let r = app
+        .api("cadre_a")
+        .await
+        .post(
+            "/civic/polls",
+            json!({"unit_id": app.fx.community_a, "question": "周末义诊时间",
+            "options": ["上午", "下午"], "closes_at": "2099-01-01T12:00"}),
+        )
+        .await;
+    let id = r.body["id"].as_i64().unwrap();
+    let opt = r.body["options"][0]["id"].as_i64().unwrap().to_string();
+    let path = format!("/civic/polls/{id}");
+    let b = app.browser("resident_a").await;
+    assert_page("/civic/polls", &b.get("/civic/polls").await, "周末义诊时间");
+    let page = b.get(&path).await;
+    assert_page(&path, &page, "不作为任何考核");
+    assert!(page.html.contains("type=\"radio\""));
+    let bad = b.submit(&path, &format!("{path}/vote"), &[]).await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.html.contains("请选择选项"));
+    let ok = b
+        .submit(&path, &format!("{path}/vote"), &[("option", &opt)])
+        .await;
+    assert_eq!(ok.status, 303);
+    assert_page(&path, &b.get(&path).await, "您已投票");
+    app.exec(&format!(
+        "UPDATE civic_poll SET closes_at = 1 WHERE id = {id}"
+    ))
+    .await;
+    let closed = b.get(&path).await;
+    assert_page(&path, &closed, "<svg");
+    assert!(closed.html.contains("1 票（100%）"));
+}
+
+testkit::backend_tests!(
+    opinion_box_pages_and_ledger,
+    proposal_page_refuses_then_passes,
+    poll_page_votes_once_and_shows_the_chart,
+);
