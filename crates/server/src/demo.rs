@@ -555,6 +555,9 @@ pub async fn generate(db: &Db, scale: Scale, password: &str) -> anyhow::Result<V
             .collect();
         crate::demo_work::patrols_and_registries(db, password, &first).await?;
     }
+    logins.extend(
+        crate::demo_civic::generate(db, password, city_id, root.id, &streets[0], c1).await?,
+    );
     db.analyze().await?;
     Ok(logins)
 }
