@@ -204,7 +204,101 @@ async fn poll_page_votes_once_and_shows_the_chart(app: TestApp) {
     assert!(closed.html.contains("1 票（100%）"));
 }
 
+async fn cadres_draft_proposals_and_polls_on_pages(app: TestApp) {
+    let fx = &app.fx;
+    let jb = app.browser("joint_a").await;
+    let form = jb.get("/civic/proposals/new").await;
+    assert_page("/civic/proposals/new", &form, "东村");
+    let joint = fx.joint_a.to_string();
+    let v1 = fx.village_a1.to_string();
+    let before = app.count("civic_proposal").await;
+    let bad = jb
+        .submit(
+            "/civic/proposals/new",
+            "/civic/proposals/new",
+            &[
+                ("unit_id", &joint),
+                ("title", "修桥"),
+                ("body", "修东村小桥"),
+                ("funding", "collective"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    assert!(
+        bad.html.contains("请选择出资的村") && bad.html.contains("value=\"修桥\""),
+        "{}",
+        bad.html
+    );
+    assert_clean("/civic/proposals/new", &bad);
+    assert_eq!(app.count("civic_proposal").await, before);
+    let ok = jb
+        .submit(
+            "/civic/proposals/new",
+            "/civic/proposals/new",
+            &[
+                ("unit_id", &joint),
+                ("title", "修桥"),
+                ("body", "修东村小桥"),
+                ("funding", "collective"),
+                ("villages", &v1),
+            ],
+        )
+        .await;
+    assert_eq!(ok.status, 303, "{}", ok.html);
+    assert_eq!(app.count("civic_proposal").await, before + 1);
+    let resident_form = app
+        .browser("resident_a")
+        .await
+        .get("/civic/proposals/new")
+        .await;
+    assert!(
+        !resident_form
+            .html
+            .contains(&format!("<option value=\"{}\"", fx.community_a)),
+        "a resident is offered no community to draft for"
+    );
+
+    let cb = app.browser("cadre_a").await;
+    assert_page(
+        "/civic/polls/new",
+        &cb.get("/civic/polls/new").await,
+        "实时公布结果",
+    );
+    let unit = fx.community_a.to_string();
+    let bad = cb
+        .submit(
+            "/civic/polls/new",
+            "/civic/polls/new",
+            &[
+                ("unit_id", &unit),
+                ("question", "活动时间"),
+                ("options", "只有一个"),
+                ("closes_at", "2099-01-01T12:00"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.html.contains("请给出 2 到 10 个选项") && bad.html.contains("value=\"活动时间\""));
+    let ok = cb
+        .submit(
+            "/civic/polls/new",
+            "/civic/polls/new",
+            &[
+                ("unit_id", &unit),
+                ("question", "活动时间"),
+                ("options", "上午\n下午"),
+                ("closes_at", "2099-01-01T12:00"),
+                ("live", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(ok.status, 303, "{}", ok.html);
+    assert_eq!(app.count("civic_poll_option").await, 2);
+}
+
 testkit::backend_tests!(
+    cadres_draft_proposals_and_polls_on_pages,
     opinion_box_pages_and_ledger,
     proposal_page_refuses_then_passes,
     poll_page_votes_once_and_shows_the_chart,

@@ -257,6 +257,10 @@ pub fn router() -> Router<AppState> {
         .route("/civic/opinions/{id}/answer", post(civic::answer))
         .route("/civic/opinions/{id}/case", post(civic::to_case))
         .route("/civic/proposals", get(civic::proposals::list))
+        .route(
+            "/civic/proposals/new",
+            get(civic::proposals::new_page).post(civic::proposals::create),
+        )
         .route("/civic/proposals/{id}", get(civic::proposals::show))
         .route(
             "/civic/proposals/{id}/stage",
@@ -275,6 +279,10 @@ pub fn router() -> Router<AppState> {
             post(civic::proposals::comment),
         )
         .route("/civic/polls", get(civic::polls::list))
+        .route(
+            "/civic/polls/new",
+            get(civic::polls::new_page).post(civic::polls::create),
+        )
         .route("/civic/polls/{id}", get(civic::polls::show))
         .route("/civic/polls/{id}/vote", post(civic::polls::vote))
 }

@@ -20,6 +20,7 @@ use crate::pages::{Frame, PageResult, done, render};
 struct ListPage {
     frame: Frame,
     polls: Vec<(Poll, String)>,
+    cadre: bool,
 }
 
 /// Polls of my communities.
@@ -42,6 +43,7 @@ pub async fn list(
             .with_toast(t.toast)
             .with_back("/civic"),
         polls,
+        cadre: u.access.has(org::Role::CommunityCadre) || u.access.is_administrator(),
     }))
 }
 
@@ -117,6 +119,106 @@ pub async fn vote(
             Ok(r)
         }
         Err(Error::Conflict { message, .. }) => show_view(&s, &u, id, None, Some(message)).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The poll form as typed.
+#[derive(Debug, Default, Clone, serde::Deserialize)]
+pub struct PollForm {
+    #[serde(default)]
+    unit_id: String,
+    #[serde(default)]
+    question: String,
+    #[serde(default)]
+    options: String,
+    multiple: Option<String>,
+    #[serde(default)]
+    max_choices: String,
+    #[serde(default)]
+    closes_at: String,
+    live: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "civic_poll_new.html")]
+struct NewPage {
+    frame: Frame,
+    units: Vec<(i64, String)>,
+    f: PollForm,
+    errors: crate::pages::FormErrors,
+}
+
+async fn new_view(
+    s: &AppState,
+    u: &PageUser,
+    f: PollForm,
+    errors: crate::pages::FormErrors,
+) -> PageResult {
+    use org::units::UnitKind;
+    let a = &u.access;
+    let units = org::units::list_in_scope(
+        &s.db,
+        a,
+        &[
+            UnitKind::Community,
+            UnitKind::JointCommunity,
+            UnitKind::Village,
+        ],
+    )
+    .await?
+    .into_iter()
+    .filter(|x| a.holds_over(org::Role::CommunityCadre, &x.path))
+    .take(200)
+    .map(|x| (x.id, x.name))
+    .collect();
+    let bad = !errors.0.is_empty();
+    let mut res = render(&NewPage {
+        frame: Frame::new(a, "发起民意测验", "civic").with_back("/civic/polls"),
+        units,
+        f,
+        errors,
+    });
+    if bad {
+        *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(res)
+}
+
+/// 发起民意测验 (the community's cadres).
+pub async fn new_page(State(s): State<AppState>, u: PageUser) -> PageResult {
+    let f = PollForm {
+        closes_at: kernel::time::local_datetime(now_ms() + 7 * 86_400_000),
+        ..PollForm::default()
+    };
+    new_view(&s, &u, f, crate::pages::FormErrors::default()).await
+}
+
+/// Create it.
+pub async fn create(
+    State(s): State<AppState>,
+    u: PageUser,
+    CsrfForm(f): CsrfForm<PollForm>,
+) -> PageResult {
+    let input = civic::poll::NewPoll {
+        unit_id: f.unit_id.trim().parse().ok(),
+        question: f.question.clone(),
+        options: f.options.lines().map(str::to_owned).collect(),
+        multiple: f.multiple.is_some(),
+        max_choices: f.max_choices.trim().parse().ok(),
+        closes_at: f.closes_at.clone(),
+        live: f.live.is_some(),
+    };
+    match civic::poll::create(&s.db, &u.access, input).await {
+        Ok(p) => Ok(done(&format!("/civic/polls/{}", p.id), "已发起民意测验")),
+        Err(Error::Invalid(v)) => new_view(&s, &u, f, crate::pages::FormErrors(v)).await,
+        Err(Error::Forbidden(m)) => {
+            let v = vec![kernel::FieldError {
+                field: "unit_id".into(),
+                message: m.into(),
+            }];
+            new_view(&s, &u, f, crate::pages::FormErrors(v)).await
+        }
         Err(e) => Err(e.into()),
     }
 }

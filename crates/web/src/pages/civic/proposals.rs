@@ -31,6 +31,7 @@ pub struct Item {
 struct ListPage {
     frame: Frame,
     items: Vec<Item>,
+    cadre: bool,
 }
 
 /// The proposals of my communities.
@@ -56,6 +57,7 @@ pub async fn list(
             .with_toast(t.toast)
             .with_back("/civic"),
         items,
+        cadre: u.access.has(org::Role::CommunityCadre) || u.access.is_administrator(),
     }))
 }
 
@@ -342,4 +344,149 @@ pub async fn comment(
     };
     let r = civic::proposal::comment(&s.db, &u.access, id, c).await;
     after(&s, &u, id, r, "已发表").await
+}
+
+// ---------------------------------------------------------------------------------------
+// Drafting from the page
+// ---------------------------------------------------------------------------------------
+
+/// The drafting form as typed (`villages` once per ticked box).
+#[derive(Debug, Default, Clone)]
+pub struct DraftForm {
+    unit_id: String,
+    title: String,
+    body: String,
+    funding: String,
+    villages: Vec<String>,
+}
+
+impl DraftForm {
+    fn from_pairs(f: &[(String, String)]) -> DraftForm {
+        let one = |k: &str| {
+            f.iter()
+                .find(|(x, _)| x == k)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default()
+        };
+        DraftForm {
+            unit_id: one("unit_id"),
+            title: one("title"),
+            body: one("body"),
+            funding: one("funding"),
+            villages: f
+                .iter()
+                .filter(|(k, _)| k == "villages")
+                .map(|(_, v)| v.clone())
+                .collect(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "civic_proposal_new.html")]
+struct NewPage {
+    frame: Frame,
+    units: Vec<(i64, String)>,
+    villages: Vec<(i64, String)>,
+    f: DraftForm,
+    errors: crate::pages::FormErrors,
+}
+
+impl NewPage {
+    fn ticked(&self, id: &i64) -> bool {
+        self.f.villages.contains(&id.to_string())
+    }
+}
+
+async fn new_view(
+    s: &AppState,
+    u: &PageUser,
+    f: DraftForm,
+    errors: crate::pages::FormErrors,
+) -> PageResult {
+    use org::units::UnitKind;
+    let a = &u.access;
+    let all = org::units::list_in_scope(
+        &s.db,
+        a,
+        &[
+            UnitKind::Community,
+            UnitKind::JointCommunity,
+            UnitKind::Village,
+        ],
+    )
+    .await?;
+    let runs = |p: &str| a.holds_over(org::Role::CommunityCadre, p);
+    let units = all
+        .iter()
+        .filter(|x| x.kind != UnitKind::Village && runs(&x.path))
+        .take(200)
+        .map(|x| (x.id, x.name.clone()))
+        .collect();
+    let villages = all
+        .iter()
+        .filter(|x| {
+            x.kind == UnitKind::Village
+                && all.iter().any(|j| {
+                    j.kind == UnitKind::JointCommunity
+                        && runs(&j.path)
+                        && x.path.starts_with(&j.path)
+                })
+        })
+        .take(200)
+        .map(|x| (x.id, x.name.clone()))
+        .collect();
+    let bad = !errors.0.is_empty();
+    let mut res = render(&NewPage {
+        frame: Frame::new(a, "起草议事提案", "civic").with_back("/civic/proposals"),
+        units,
+        villages,
+        f,
+        errors,
+    });
+    if bad {
+        *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(res)
+}
+
+/// 起草议事提案 (the community's cadres).
+pub async fn new_page(State(s): State<AppState>, u: PageUser) -> PageResult {
+    let f = DraftForm {
+        funding: "government".into(),
+        ..DraftForm::default()
+    };
+    new_view(&s, &u, f, crate::pages::FormErrors::default()).await
+}
+
+/// Draft it.
+pub async fn create(
+    State(s): State<AppState>,
+    u: PageUser,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
+) -> PageResult {
+    let f = DraftForm::from_pairs(&pairs);
+    let input = civic::proposal::NewProposal {
+        unit_id: f.unit_id.trim().parse().ok(),
+        title: f.title.clone(),
+        body: f.body.clone(),
+        funding: Some(f.funding.clone()),
+        villages: f
+            .villages
+            .iter()
+            .filter_map(|v| v.trim().parse().ok())
+            .collect(),
+    };
+    match civic::proposal::create(&s.db, &u.access, input).await {
+        Ok(p) => Ok(done(&format!("/civic/proposals/{}", p.id), "已起草提案")),
+        Err(Error::Invalid(v)) => new_view(&s, &u, f, crate::pages::FormErrors(v)).await,
+        Err(Error::Forbidden(m)) => {
+            let v = vec![kernel::FieldError {
+                field: "unit_id".into(),
+                message: m.into(),
+            }];
+            new_view(&s, &u, f, crate::pages::FormErrors(v)).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
