@@ -297,7 +297,53 @@ async fn cadres_draft_proposals_and_polls_on_pages(app: TestApp) {
     assert_eq!(app.count("civic_poll_option").await, 2);
 }
 
+async fn forum_page_records_a_consultation(app: TestApp) {
+    let fx = &app.fx;
+    let jb = app.browser("joint_a").await;
+    let page = jb.get("/civic/forums").await;
+    assert_page("/civic/forums", &page, "不作决定");
+    assert!(page.html.contains("记录甲联村社区站—村协商"));
+    let joint = fx.joint_a.to_string();
+    let v1 = format!("v_{}", fx.village_a1);
+    let p1 = format!("p_{}", fx.village_a1);
+    let bad = jb
+        .submit(
+            "/civic/forums",
+            "/civic/forums",
+            &[("unit_id", &joint), ("agenda", "路灯出资"), ("held_on", "")],
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.html.contains("请记录到会的村和人员") && bad.html.contains("value=\"路灯出资\""));
+    assert_eq!(app.count("civic_forum").await, 0);
+    let ok = jb
+        .submit(
+            "/civic/forums",
+            "/civic/forums",
+            &[
+                ("unit_id", &joint),
+                ("agenda", "路灯出资"),
+                ("held_on", "2026-11-18"),
+                (&v1, "1"),
+                (&p1, "王支书、李代表"),
+                ("p_station", "陈站长"),
+                ("minutes", "两村意见一致"),
+                ("outcomes", "提交东村村民代表会议表决"),
+            ],
+        )
+        .await;
+    assert_eq!(ok.status, 303, "{}", ok.html);
+    let shown = app.browser("village_a1").await.get("/civic/forums").await;
+    assert_page("/civic/forums", &shown, "东村（王支书、李代表）");
+    assert!(shown.html.contains("提交东村村民代表会议表决"));
+    assert!(
+        !shown.html.contains("记录甲联村社区站—村协商"),
+        "a village cadre does not record it"
+    );
+}
+
 testkit::backend_tests!(
+    forum_page_records_a_consultation,
     cadres_draft_proposals_and_polls_on_pages,
     opinion_box_pages_and_ledger,
     proposal_page_refuses_then_passes,

@@ -3,6 +3,7 @@
 //! (filters, answer, turn into a case), and the platform feedback channel with its ledger
 //! for platform administrators. Proposals and polls are in [`proposals`] and [`polls`].
 
+pub mod forums;
 pub mod polls;
 pub mod proposals;
 

@@ -278,6 +278,10 @@ pub fn router() -> Router<AppState> {
             "/civic/proposals/{id}/comment",
             post(civic::proposals::comment),
         )
+        .route(
+            "/civic/forums",
+            get(civic::forums::list).post(civic::forums::create),
+        )
         .route("/civic/polls", get(civic::polls::list))
         .route(
             "/civic/polls/new",
