@@ -89,6 +89,34 @@ async fn opinion_box_pages_and_ledger(app: TestApp) {
     assert_eq!(r.status, 303);
     let f = b.get(&format!("/civic/receipt?code={code}")).await;
     assert!(f.html.contains("已立案处理") && f.html.contains("已转为案件 #"));
+    // A named suggestion becomes a proposal from the ledger, linked both ways.
+    let sug = app
+        .api("resident_a")
+        .await
+        .post(
+            "/civic/opinions",
+            json!({"kind": "suggestion", "body": "建议在小广场装健身器材"}),
+        )
+        .await;
+    let sid = sug.body["id"].as_i64().unwrap();
+    let r = c
+        .submit(
+            "/civic/ledger",
+            &format!("/civic/opinions/{sid}/proposal"),
+            &[("title", "小广场健身器材")],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.html);
+    let l = c.get("/civic/ledger").await;
+    assert!(l.html.contains("已转为议事提案 #"));
+    let pid = app.count("civic_proposal").await;
+    let pv = app
+        .api("resident_a")
+        .await
+        .get(&format!("/civic/proposals/{pid}"))
+        .await;
+    assert_eq!(pv.body["proposal"]["opinion_id"], sid);
+    assert_eq!(pv.body["proposal"]["body"], "建议在小广场装健身器材");
     let p = app.browser("platform").await;
     assert_page(
         "/civic/platform",
@@ -126,6 +154,10 @@ async fn proposal_page_refuses_then_passes(app: TestApp) {
         .await;
     assert_eq!(r.status, 409);
     assert!(r.html.contains("还需要东村村民代表会议同意"), "{}", r.html);
+    assert!(
+        r.html.contains(">通过</textarea>"),
+        "the typed note is kept"
+    );
     assert_clean(&path, &r);
     let vb = app.browser("village_a1").await;
     let page = vb.get(&path).await;

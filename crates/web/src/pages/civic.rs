@@ -459,3 +459,32 @@ pub async fn to_case(
     };
     after(&s, &u, false, r, &msg).await
 }
+
+/// The title of a proposal made from a line.
+#[derive(Debug, Deserialize, Default)]
+pub struct ProposalForm {
+    #[serde(default)]
+    title: String,
+}
+
+/// Turn a suggestion into a government-funded proposal in one step (collective or mixed
+/// funding, which name the paying villages, are drafted on the proposal form or the API).
+pub async fn to_proposal(
+    State(s): State<AppState>,
+    u: PageUser,
+    Path(id): Path<i64>,
+    CsrfForm(f): CsrfForm<ProposalForm>,
+) -> PageResult {
+    let c = Conversion {
+        to: "proposal".into(),
+        title: f.title,
+        funding: Some("government".into()),
+        ..Conversion::default()
+    };
+    let r = civic::opinion::convert(&s.db, &u.access, id, c).await;
+    let msg = match &r {
+        Ok(l) => format!("已转为议事提案 #{}", l.proposal_id.unwrap_or_default()),
+        Err(_) => String::new(),
+    };
+    after(&s, &u, false, r, &msg).await
+}

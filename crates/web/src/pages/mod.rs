@@ -256,6 +256,7 @@ pub fn router() -> Router<AppState> {
         .route("/civic/platform", get(civic::platform_ledger))
         .route("/civic/opinions/{id}/answer", post(civic::answer))
         .route("/civic/opinions/{id}/case", post(civic::to_case))
+        .route("/civic/opinions/{id}/proposal", post(civic::to_proposal))
         .route("/civic/proposals", get(civic::proposals::list))
         .route(
             "/civic/proposals/new",

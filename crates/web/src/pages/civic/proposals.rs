@@ -81,6 +81,15 @@ struct ShowPage {
     feedback: bool,
     consent_parties: Vec<(String, String)>,
     alert: Option<String>,
+    keep: Keep,
+}
+
+/// What was typed into a form the page refused, shown again.
+#[derive(Debug, Default, Clone)]
+pub struct Keep {
+    decision_note: String,
+    consent_note: String,
+    comment: String,
 }
 
 fn step(v: &ProposalView, e: &civic::proposal::Event, now: i64) -> Step {
@@ -143,6 +152,17 @@ async fn show_view(
     toast: Option<String>,
     alert: Option<String>,
 ) -> PageResult {
+    show_keep(s, u, id, toast, alert, Keep::default()).await
+}
+
+async fn show_keep(
+    s: &AppState,
+    u: &PageUser,
+    id: i64,
+    toast: Option<String>,
+    alert: Option<String>,
+    keep: Keep,
+) -> PageResult {
     let a = &u.access;
     let v = civic::proposal::view(&s.db, a, id).await?;
     let now = now_ms();
@@ -191,6 +211,7 @@ async fn show_view(
         steps,
         v,
         alert,
+        keep,
     });
     if conflict {
         *res.status_mut() = StatusCode::CONFLICT;
@@ -214,6 +235,7 @@ async fn after<T>(
     id: i64,
     r: kernel::Result<T>,
     ok: &str,
+    keep: Keep,
 ) -> PageResult {
     match r {
         Ok(_) => Ok(done(&format!("/civic/proposals/{id}"), ok)),
@@ -223,13 +245,15 @@ async fn after<T>(
                 .map(|e| e.message)
                 .collect::<Vec<_>>()
                 .join("；");
-            let mut res = show_view(s, u, id, None, Some(m)).await?;
+            let mut res = show_keep(s, u, id, None, Some(m), keep).await?;
             *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             Ok(res)
         }
-        Err(Error::Conflict { message, .. }) => show_view(s, u, id, None, Some(message)).await,
+        Err(Error::Conflict { message, .. }) => {
+            show_keep(s, u, id, None, Some(message), keep).await
+        }
         Err(Error::Forbidden(m)) => {
-            let mut res = show_view(s, u, id, None, Some(m.into())).await?;
+            let mut res = show_keep(s, u, id, None, Some(m.into()), keep).await?;
             *res.status_mut() = StatusCode::FORBIDDEN;
             Ok(res)
         }
@@ -261,7 +285,7 @@ pub async fn move_stage(
         },
     )
     .await;
-    after(&s, &u, id, r, "已推进到下一阶段").await
+    after(&s, &u, id, r, "已推进到下一阶段", Keep::default()).await
 }
 
 /// A decision from the page.
@@ -286,11 +310,15 @@ pub async fn decide(
         id,
         DecisionInput {
             outcome: f.outcome,
-            note: f.note,
+            note: f.note.clone(),
         },
     )
     .await;
-    after(&s, &u, id, r, "已记录决策").await
+    let keep = Keep {
+        decision_note: f.note,
+        ..Keep::default()
+    };
+    after(&s, &u, id, r, "已记录决策", keep).await
 }
 
 /// A consent from the page.
@@ -317,10 +345,14 @@ pub async fn consent(
         village_id: f.village_id.trim().parse().ok(),
         verdict: f.verdict,
         assembly_date: Some(f.assembly_date),
-        note: f.note,
+        note: f.note.clone(),
     };
     let r = civic::proposal::record_consent(&s.db, &u.access, id, c).await;
-    after(&s, &u, id, r, "已记录表决结果").await
+    let keep = Keep {
+        consent_note: f.note,
+        ..Keep::default()
+    };
+    after(&s, &u, id, r, "已记录表决结果", keep).await
 }
 
 /// A comment from the page.
@@ -339,11 +371,15 @@ pub async fn comment(
     CsrfForm(f): CsrfForm<CommentForm>,
 ) -> PageResult {
     let c = NewComment {
-        body: f.body,
+        body: f.body.clone(),
         rating: f.rating.and_then(|r| r.trim().parse().ok()),
     };
     let r = civic::proposal::comment(&s.db, &u.access, id, c).await;
-    after(&s, &u, id, r, "已发表").await
+    let keep = Keep {
+        comment: f.body,
+        ..Keep::default()
+    };
+    after(&s, &u, id, r, "已发表", keep).await
 }
 
 // ---------------------------------------------------------------------------------------
