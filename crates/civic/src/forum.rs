@@ -234,18 +234,20 @@ pub async fn get(db: &Db, access: &Access, id: i64) -> Result<Forum> {
 
 /// Deliberations of the joint communities the caller belongs to, newest first.
 pub async fn list(db: &Db, access: &Access) -> Result<Vec<Forum>> {
-    let rows = sqlx::query(AssertSqlSafe(format!(
-        "SELECT {COLS} FROM civic_forum WHERE city_id = $1 ORDER BY id DESC LIMIT 100"
+    let (cond, binds) = crate::scope::community_sql(access, 2);
+    let mut q = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {COLS} FROM civic_forum WHERE city_id = $1 AND {cond} ORDER BY id DESC LIMIT 100"
     )))
-    .bind(access.city_id())
-    .fetch_all(db.reader())
-    .await?;
+    .bind(access.city_id());
+    for b in binds {
+        q = q.bind(b);
+    }
+    let rows = q.fetch_all(db.reader()).await?;
     Ok(rows
         .iter()
         .map(from_row)
         .collect::<Result<Vec<_>>>()?
         .into_iter()
-        .filter(|(p, _)| in_community(access, p))
         .map(|(_, f)| f)
         .collect())
 }

@@ -198,18 +198,18 @@ pub async fn get(db: &Db, access: &Access, id: i64) -> Result<Poll> {
 
 /// Polls of the caller's communities, newest first.
 pub async fn list(db: &Db, access: &Access) -> Result<Vec<Poll>> {
-    let rows = sqlx::query(AssertSqlSafe(format!(
-        "SELECT {COLS} FROM civic_poll WHERE city_id = $1 ORDER BY id DESC LIMIT 50"
+    let (cond, binds) = crate::scope::community_sql(access, 2);
+    let mut q = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {COLS} FROM civic_poll WHERE city_id = $1 AND {cond} ORDER BY id DESC LIMIT 30"
     )))
-    .bind(access.city_id())
-    .fetch_all(db.reader())
-    .await?;
+    .bind(access.city_id());
+    for b in binds {
+        q = q.bind(b);
+    }
+    let rows = q.fetch_all(db.reader()).await?;
     let mut out = vec![];
     for r in &rows {
-        let h = head(r)?;
-        if in_community(access, &h.unit_path) {
-            out.push(full(db, access, h).await?);
-        }
+        out.push(full(db, access, head(r)?).await?);
     }
     Ok(out)
 }

@@ -357,21 +357,18 @@ pub async fn view(db: &Db, access: &Access, id: i64) -> Result<ProposalView> {
 
 /// Proposals of the communities the caller belongs to (or of `unit_id`), newest first.
 pub async fn list(db: &Db, access: &Access, unit_id: Option<i64>) -> Result<Vec<Proposal>> {
-    let rows = sqlx::query(AssertSqlSafe(format!(
+    let (cond, binds) = crate::scope::community_sql(access, 3);
+    let mut q = sqlx::query(AssertSqlSafe(format!(
         "SELECT {COLS} FROM civic_proposal WHERE city_id = $1 AND ($2 = 0 OR unit_id = $2) \
-         ORDER BY id DESC LIMIT 200"
+         AND {cond} ORDER BY id DESC LIMIT 200"
     )))
     .bind(access.city_id())
-    .bind(unit_id.unwrap_or(0))
-    .fetch_all(db.reader())
-    .await?;
-    Ok(rows
-        .iter()
-        .map(from_row)
-        .collect::<Result<Vec<_>>>()?
-        .into_iter()
-        .filter(|p| in_community(access, &p.unit_path))
-        .collect())
+    .bind(unit_id.unwrap_or(0));
+    for b in binds {
+        q = q.bind(b);
+    }
+    let rows = q.fetch_all(db.reader()).await?;
+    rows.iter().map(from_row).collect()
 }
 
 // ---------------------------------------------------------------------------------------

@@ -24,3 +24,23 @@ pub(crate) fn village_cadre(access: &Access, path: &str) -> bool {
         .iter()
         .any(|g| g.role == Role::CommunityCadre && g.unit_path.starts_with(path))
 }
+
+/// The SQL condition of [`in_community`] over a table's `unit_path`, its placeholders
+/// numbered from `first`, and the values to bind to them in order.
+pub(crate) fn community_sql(access: &Access, first: usize) -> (String, Vec<String>) {
+    let mut parts = vec![];
+    let mut binds = vec![];
+    for g in access.grants() {
+        let n = first + binds.len();
+        parts.push(format!(
+            "unit_path LIKE ${n} OR ${} LIKE unit_path || '%'",
+            n + 1
+        ));
+        binds.push(format!("{}%", g.unit_path));
+        binds.push(g.unit_path.clone());
+    }
+    if parts.is_empty() {
+        return ("1 = 0".into(), binds);
+    }
+    (format!("({})", parts.join(" OR ")), binds)
+}

@@ -384,6 +384,15 @@ async fn government_proposal_runs_all_stages_with_public_history(app: TestApp) {
         ev.iter()
             .any(|e| e["kind"] == "feedback" && e["rating"] == 5)
     );
+    // Lists stay within the community: not another district, not a village of elsewhere.
+    for who in ["admin_b", "village_a1"] {
+        let l = app.api(who).await.get("/civic/proposals").await;
+        assert_eq!(l.status, 200);
+        assert!(
+            l.body.as_array().unwrap().iter().all(|x| x["id"] != id),
+            "{who} sees it"
+        );
+    }
     assert!(
         resident
             .get("/civic/proposals")
