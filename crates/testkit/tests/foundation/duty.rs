@@ -374,7 +374,7 @@ async fn leave_in_advance_and_decided(app: TestApp) {
     // Absence on a shift with approved leave: 409 saying so (the shift is moved into the
     // past, as time would).
     app.exec(&format!(
-        "UPDATE duty_shift SET starts_at = starts_at - 30 * 86400000, ends_at = ends_at - 30 * 86400000 WHERE id = {sid}"
+        "UPDATE duty_shift SET starts_at = starts_at - CAST(2592000000 AS BIGINT), ends_at = ends_at - CAST(2592000000 AS BIGINT) WHERE id = {sid}"
     ))
     .await;
     let abs = cadre

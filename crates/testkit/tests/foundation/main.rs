@@ -13,6 +13,8 @@ mod case_pages;
 mod cases;
 mod cases_more;
 mod checkin_batch;
+mod civic;
+mod civic_pages;
 mod demo;
 mod duty;
 mod import;

@@ -14,6 +14,7 @@ pub mod auth;
 pub mod bank;
 pub mod bench;
 pub mod cases;
+pub mod civic;
 pub mod duty;
 pub mod inbox;
 pub mod orders;
@@ -45,7 +46,8 @@ pub type ApiResult<T> = Result<T, crate::error::ApiError>;
         (name = "cases", description = "案件：上报、立案、派遣、处置、核查、结案，回退延期缓办，上报上级，盯守复查，指标"),
         (name = "patrols", description = "网格巡查：排班、巡查记录、确认与退回"),
         (name = "registries", description = "登记造册：企业、摊点摊贩、道路、楼栋"),
-        (name = "duty", description = "值班、请假调班、会议培训")
+        (name = "duty", description = "值班、请假调班、会议培训"),
+        (name = "civic", description = "民主议事、民意箱、民意测验、平台意见")
     )
 )]
 struct ApiDoc;
@@ -218,6 +220,28 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(duty::meetings, duty::create_meeting))
         .routes(routes!(duty::get_meeting))
         .routes(routes!(duty::sign_in))
-        .routes(routes!(duty::roll_call));
+        .routes(routes!(duty::roll_call))
+        .routes(routes!(civic::proposals, civic::create_proposal))
+        .routes(routes!(civic::proposal))
+        .routes(routes!(civic::move_stage))
+        .routes(routes!(civic::comment))
+        .routes(routes!(civic::amend))
+        .routes(routes!(civic::consent))
+        .routes(routes!(civic::decide))
+        .routes(routes!(civic::link))
+        .routes(routes!(civic::forums, civic::create_forum))
+        .routes(routes!(civic::forum))
+        .routes(routes!(civic::ledger, civic::submit_opinion))
+        .routes(routes!(civic::my_opinions))
+        .routes(routes!(civic::follow))
+        .routes(routes!(civic::opinion))
+        .routes(routes!(civic::assign))
+        .routes(routes!(civic::answer))
+        .routes(routes!(civic::convert))
+        .routes(routes!(civic::platform_ledger, civic::submit_platform))
+        .routes(routes!(civic::polls, civic::create_poll))
+        .routes(routes!(civic::poll))
+        .routes(routes!(civic::vote))
+        .routes(routes!(civic::chart));
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1)
 }

@@ -16,6 +16,7 @@ pub mod admin;
 pub mod auth;
 pub mod bank;
 pub mod cases;
+pub mod civic;
 pub mod duty;
 pub mod home;
 pub mod inbox;
@@ -248,6 +249,54 @@ pub fn router() -> Router<AppState> {
         .route("/duty/leaves/{id}/decide", post(duty::decide_leave))
         .route("/duty/swaps/{id}/answer", post(duty::answer_swap))
         .route("/duty/swaps/{id}/decide", post(duty::decide_swap))
+        .route("/civic", get(civic::home))
+        .route(
+            "/civic/opinions/new",
+            get(civic::opinion_new).post(civic::opinion_send),
+        )
+        .route(
+            "/civic/platform/new",
+            get(civic::platform_new).post(civic::platform_send),
+        )
+        .route("/civic/receipt", get(civic::follow))
+        .route("/civic/ledger", get(civic::ledger))
+        .route("/civic/platform", get(civic::platform_ledger))
+        .route("/civic/opinions/{id}/answer", post(civic::answer))
+        .route("/civic/opinions/{id}/case", post(civic::to_case))
+        .route("/civic/opinions/{id}/proposal", post(civic::to_proposal))
+        .route("/civic/proposals", get(civic::proposals::list))
+        .route(
+            "/civic/proposals/new",
+            get(civic::proposals::new_page).post(civic::proposals::create),
+        )
+        .route("/civic/proposals/{id}", get(civic::proposals::show))
+        .route(
+            "/civic/proposals/{id}/stage",
+            post(civic::proposals::move_stage),
+        )
+        .route(
+            "/civic/proposals/{id}/decide",
+            post(civic::proposals::decide),
+        )
+        .route(
+            "/civic/proposals/{id}/consent",
+            post(civic::proposals::consent),
+        )
+        .route(
+            "/civic/proposals/{id}/comment",
+            post(civic::proposals::comment),
+        )
+        .route(
+            "/civic/forums",
+            get(civic::forums::list).post(civic::forums::create),
+        )
+        .route("/civic/polls", get(civic::polls::list))
+        .route(
+            "/civic/polls/new",
+            get(civic::polls::new_page).post(civic::polls::create),
+        )
+        .route("/civic/polls/{id}", get(civic::polls::show))
+        .route("/civic/polls/{id}/vote", post(civic::polls::vote))
 }
 
 /// A menu entry.
@@ -321,6 +370,7 @@ impl Frame {
                 nav.push(("/duty", "值班与会议", "duty"));
             }
         }
+        nav.push(("/civic", "议事与民意", "civic"));
         if staff {
             nav.push(("/units", "组织与网格", "units"));
             nav.push(("/people", "人员", "people"));
