@@ -17,6 +17,7 @@ mod civic;
 mod civic_pages;
 mod demo;
 mod duty;
+mod duty_pages;
 mod import;
 mod ledger;
 mod matrix;

@@ -20,6 +20,10 @@ pub struct DutyRow {
     task: String,
     unit: String,
     badges: Vec<(&'static str, &'static str)>,
+    /// The absence recorded for me that I may still contest.
+    contest_id: Option<i64>,
+    /// The cadre's answer to my contest.
+    answer: String,
 }
 
 /// One simple line (a swap, a leave, a meeting).
@@ -39,6 +43,7 @@ struct DutyHome {
     swaps: Vec<Line>,
     absences: Vec<Line>,
     meetings: Vec<Line>,
+    can_roster: bool,
 }
 
 /// The toast.
@@ -90,6 +95,10 @@ pub async fn home(
                 }
             }
             DutyRow {
+                contest_id: mine
+                    .filter(|m| m.absence.as_deref() == Some("recorded"))
+                    .and_then(|m| m.absence_id),
+                answer: String::new(),
                 colleagues: Vec::new(),
                 id: sh.id,
                 can_leave: mine.is_some_and(|m| {
@@ -105,6 +114,24 @@ pub async fn home(
         .collect();
     for d in duties.iter_mut().filter(|d| d.can_leave) {
         d.colleagues = duty::swap::colleagues(&s.db, a, d.id).await?;
+    }
+    let answered: Vec<(usize, i64)> = duty::shifts::mine(&s.db, a)
+        .await?
+        .iter()
+        .enumerate()
+        .filter_map(|(i, sh)| {
+            sh.people
+                .iter()
+                .find(|p| p.person_id == me)
+                .filter(|p| matches!(p.absence.as_deref(), Some("upheld" | "withdrawn")))
+                .and_then(|p| p.absence_id)
+                .map(|x| (i, x))
+        })
+        .collect();
+    for (i, x) in answered {
+        if let (Some(d), Ok(ab)) = (duties.get_mut(i), duty::absence::get(&s.db, a, x).await) {
+            d.answer = ab.answer_note.unwrap_or_default();
+        }
     }
     let swap_line = |w: duty::swap::Swap| Line {
         id: w.id,
@@ -152,7 +179,21 @@ pub async fn home(
             sub: format!("{}，{}", m.when, m.place),
         })
         .collect();
+    let can_roster = org::units::list_in_scope(
+        &s.db,
+        a,
+        &[
+            org::units::UnitKind::Community,
+            org::units::UnitKind::Village,
+            org::units::UnitKind::JointCommunity,
+            org::units::UnitKind::Grid,
+        ],
+    )
+    .await?
+    .iter()
+    .any(|x| duty::keeps(a, &x.path));
     Ok(render(&DutyHome {
+        can_roster,
         frame: Frame::new(a, "值班与会议", "duty").with_toast(q.toast),
         duties,
         offered,
@@ -278,4 +319,390 @@ pub async fn propose_swap(
         duty::swap::propose(&s.db, &u.access, input).await,
         "调班请求已发给对方，对方接受后由社区审批",
     )
+}
+
+/// POST /duty/absences/{id}/contest: explain an absence recorded for me (once).
+pub async fn contest_absence(
+    State(s): State<AppState>,
+    u: PageUser,
+    Path(id): Path<i64>,
+    CsrfForm(f): CsrfForm<ActionForm>,
+) -> PageResult {
+    let c = duty::absence::Contest {
+        explanation: f.reason,
+    };
+    back(
+        duty::absence::contest(&s.db, &u.access, id, c).await,
+        "申诉已提交，等待社区答复",
+    )
+}
+
+/// POST /duty/absences/{id}/answer: uphold (approve=0) or withdraw (approve=1) a
+/// contested absence, with a note.
+pub async fn answer_absence(
+    State(s): State<AppState>,
+    u: PageUser,
+    Path(id): Path<i64>,
+    CsrfForm(f): CsrfForm<ActionForm>,
+) -> PageResult {
+    let ans = duty::absence::ContestAnswer {
+        withdraw: f.approve == "1",
+        note: f.reason,
+    };
+    back(
+        duty::absence::answer(&s.db, &u.access, id, ans).await,
+        "已答复申诉",
+    )
+}
+
+/// One person on a shift of the roster.
+pub struct RosterPerson {
+    person_id: i64,
+    name: String,
+    badges: Vec<(&'static str, &'static str)>,
+    reason: String,
+    can_absent: bool,
+}
+
+/// One shift of the roster.
+pub struct RosterRow {
+    id: i64,
+    when: String,
+    unit: String,
+    place: String,
+    task: String,
+    people: Vec<RosterPerson>,
+}
+
+/// A person of the picker.
+pub struct Pick {
+    id: i64,
+    name: String,
+    note: String,
+    checked: bool,
+}
+
+/// The roster form as typed.
+#[derive(Debug, Deserialize, Default, Clone)]
+pub struct RosterForm {
+    #[serde(default)]
+    unit_id: String,
+    #[serde(default)]
+    date: String,
+    #[serde(default)]
+    start: String,
+    #[serde(default)]
+    end: String,
+    #[serde(default)]
+    place: String,
+    #[serde(default)]
+    task: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    person_id: Vec<String>,
+    #[serde(default)]
+    toast: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "duty_roster.html")]
+struct DutyRoster {
+    frame: Frame,
+    units: Vec<(i64, String)>,
+    unit_id: i64,
+    upcoming: Vec<RosterRow>,
+    past: Vec<RosterRow>,
+    picks: Vec<Pick>,
+    f: RosterForm,
+    errors: super::FormErrors,
+    others: Vec<String>,
+}
+
+fn person_badges(p: &duty::shifts::Assignment) -> Vec<(&'static str, &'static str)> {
+    let mut b = Vec::new();
+    match p.state.as_str() {
+        "on" => b.push(("green", "在岗")),
+        "swapped" => b.push(("", "已调班")),
+        _ => b.push(("", "已撤下")),
+    }
+    if let Some(l) = &p.leave {
+        b.push(leave_badge(l));
+    }
+    if let Some(x) = &p.absence {
+        b.push(absence_badge(x));
+    }
+    b
+}
+
+async fn roster_view(
+    s: &AppState,
+    u: &PageUser,
+    mut f: RosterForm,
+    errors: super::FormErrors,
+    status: axum::http::StatusCode,
+) -> PageResult {
+    let a = &u.access;
+    let units: Vec<(i64, String)> = org::units::list_in_scope(
+        &s.db,
+        a,
+        &[
+            org::units::UnitKind::Community,
+            org::units::UnitKind::Village,
+            org::units::UnitKind::JointCommunity,
+            org::units::UnitKind::Grid,
+        ],
+    )
+    .await?
+    .into_iter()
+    .filter(|x| duty::keeps(a, &x.path))
+    .map(|x| (x.id, x.name))
+    .collect();
+    if units.is_empty() {
+        return Err(Error::NotFound.into());
+    }
+    let unit_id = f
+        .unit_id
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|id| units.iter().any(|x| x.0 == *id))
+        .unwrap_or(units[0].0);
+    f.unit_id = unit_id.to_string();
+    let tomorrow = kernel::time::date_of_ms(kernel::time::now_ms() + 86_400_000).to_string();
+    if f.date.trim().is_empty() && errors.0.is_empty() {
+        f.date = tomorrow.clone();
+    }
+    if f.start.trim().is_empty() && errors.0.is_empty() {
+        f.start = "09:00".into();
+    }
+    if f.end.trim().is_empty() && errors.0.is_empty() {
+        f.end = "12:00".into();
+    }
+    let from = Some(kernel::time::days_before(kernel::time::today(), 30).to_string());
+    let q = duty::shifts::ShiftQuery {
+        unit_id: Some(unit_id),
+        from,
+    };
+    let now = kernel::time::now_ms();
+    let shifts = duty::shifts::roster(&s.db, a, &q).await?;
+    let (mut upcoming, mut past) = (Vec::new(), Vec::new());
+    for sh in shifts {
+        let is_past = sh.ends_at <= now;
+        let row = RosterRow {
+            id: sh.id,
+            when: sh.when,
+            unit: sh.unit_name,
+            place: sh.place,
+            task: sh.task,
+            people: sh
+                .people
+                .iter()
+                .map(|p| RosterPerson {
+                    person_id: p.person_id,
+                    name: p.person_name.clone(),
+                    badges: person_badges(p),
+                    reason: match (&p.reason, p.warnings.is_empty()) {
+                        (Some(r), _) => {
+                            let w: Vec<&str> =
+                                p.warnings.iter().map(|w| w.message.as_str()).collect();
+                            format!("{}；理由：{r}", w.join("；"))
+                        }
+                        (None, false) => p
+                            .warnings
+                            .iter()
+                            .map(|w| w.message.as_str())
+                            .collect::<Vec<_>>()
+                            .join("；"),
+                        _ => String::new(),
+                    },
+                    can_absent: is_past
+                        && p.state == "on"
+                        && p.absence.is_none()
+                        && p.leave.as_deref() != Some("approved"),
+                })
+                .collect(),
+        };
+        if is_past {
+            past.push(row);
+        } else {
+            upcoming.push(row);
+        }
+    }
+    past.reverse();
+    let cq = |d: &str, st: &str, e: &str| duty::shifts::CandidateQuery {
+        unit_id: Some(unit_id),
+        date: Some(d.to_owned()),
+        start: Some(st.to_owned()),
+        end: Some(e.to_owned()),
+    };
+    let cands = match duty::shifts::candidates(&s.db, a, &cq(&f.date, &f.start, &f.end)).await {
+        Ok(c) => c,
+        Err(Error::Invalid(_)) => {
+            duty::shifts::candidates(&s.db, a, &cq(&tomorrow, "09:00", "12:00")).await?
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let picks = cands
+        .into_iter()
+        .map(|c| {
+            let mut note: Vec<String> = c.warnings.into_iter().map(|w| w.message).collect();
+            if let Some(b) = c.busy {
+                note.push(format!("已有值班 {b}"));
+            }
+            Pick {
+                checked: f
+                    .person_id
+                    .iter()
+                    .any(|p| p.trim() == c.person_id.to_string()),
+                id: c.person_id,
+                name: c.name,
+                note: note.join("；"),
+            }
+        })
+        .collect();
+    let others = errors.others(&[
+        "unit_id",
+        "date",
+        "start",
+        "end",
+        "place",
+        "task",
+        "reason",
+        "person_id",
+        "people",
+    ]);
+    let toast = f.toast.take();
+    let mut r = render(&DutyRoster {
+        frame: Frame::new(a, "排班", "duty").with_toast(toast),
+        units,
+        unit_id,
+        upcoming,
+        past,
+        picks,
+        f,
+        errors,
+        others,
+    });
+    *r.status_mut() = status;
+    Ok(r)
+}
+
+/// GET /duty/roster: the shifts of a unit the caller keeps, and the form to add one.
+pub async fn roster(
+    State(s): State<AppState>,
+    u: PageUser,
+    Query(f): Query<RosterForm>,
+) -> PageResult {
+    roster_view(
+        &s,
+        &u,
+        f,
+        super::FormErrors::default(),
+        axum::http::StatusCode::OK,
+    )
+    .await
+}
+
+/// POST /duty/roster: create a shift; refused, the form again with the messages.
+pub async fn create_shift(
+    State(s): State<AppState>,
+    u: PageUser,
+    CsrfForm(f): CsrfForm<RosterForm>,
+) -> PageResult {
+    let reason = Some(f.reason.trim().to_owned()).filter(|r| !r.is_empty());
+    let input = duty::shifts::ShiftInput {
+        unit_id: f.unit_id.trim().parse().ok(),
+        date: f.date.trim().to_owned(),
+        start: f.start.trim().to_owned(),
+        end: f.end.trim().to_owned(),
+        place: f.place.clone(),
+        task: f.task.clone(),
+        people: f
+            .person_id
+            .iter()
+            .map(|p| duty::shifts::PersonPick {
+                person_id: p.trim().parse().ok(),
+                reason: reason.clone(),
+            })
+            .collect(),
+    };
+    if input.people.is_empty() {
+        let e = kernel::FieldError {
+            field: "person_id".into(),
+            message: "请至少选择一名值班人员".into(),
+        };
+        return roster_view(
+            &s,
+            &u,
+            f,
+            super::FormErrors(vec![e]),
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
+    match duty::shifts::create(&s.db, &u.access, input).await {
+        Ok(sh) => Ok(done(
+            &format!("/duty/roster?unit_id={}", f.unit_id.trim()),
+            &format!("已排班：{}", sh.when),
+        )),
+        Err(Error::Invalid(v)) => {
+            roster_view(
+                &s,
+                &u,
+                f,
+                super::FormErrors(v),
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(Error::Conflict { message, .. }) => {
+            let e = kernel::FieldError {
+                field: "person_id".into(),
+                message,
+            };
+            roster_view(
+                &s,
+                &u,
+                f,
+                super::FormErrors(vec![e]),
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// What the absence form sends.
+#[derive(Debug, Deserialize, Default)]
+pub struct AbsenceForm {
+    #[serde(default)]
+    note: String,
+    #[serde(default)]
+    unit_id: String,
+}
+
+/// POST /duty/shifts/{id}/absent/{person_id}: record an absence after the shift.
+pub async fn record_absence(
+    State(s): State<AppState>,
+    u: PageUser,
+    Path((id, person_id)): Path<(i64, i64)>,
+    CsrfForm(f): CsrfForm<AbsenceForm>,
+) -> PageResult {
+    let input = duty::absence::AbsenceInput {
+        shift_id: Some(id),
+        person_id: Some(person_id),
+        note: Some(f.note).filter(|n| !n.trim().is_empty()),
+    };
+    let to = format!("/duty/roster?unit_id={}", f.unit_id.trim());
+    match duty::absence::record(&s.db, &u.access, input).await {
+        Ok(_) => Ok(done(&to, "已记为缺勤，本人可以申诉一次")),
+        Err(Error::Invalid(fs)) => {
+            let m: Vec<String> = fs.into_iter().map(|f| f.message).collect();
+            Ok(done(&to, &m.join("；")))
+        }
+        Err(Error::Conflict { message, .. }) => Ok(done(&to, &message)),
+        Err(e) => Err(e.into()),
+    }
 }

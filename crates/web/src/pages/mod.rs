@@ -249,6 +249,13 @@ pub fn router() -> Router<AppState> {
         .route("/duty/leaves/{id}/decide", post(duty::decide_leave))
         .route("/duty/swaps/{id}/answer", post(duty::answer_swap))
         .route("/duty/swaps/{id}/decide", post(duty::decide_swap))
+        .route("/duty/roster", get(duty::roster).post(duty::create_shift))
+        .route(
+            "/duty/shifts/{id}/absent/{person_id}",
+            post(duty::record_absence),
+        )
+        .route("/duty/absences/{id}/contest", post(duty::contest_absence))
+        .route("/duty/absences/{id}/answer", post(duty::answer_absence))
         .route("/civic", get(civic::home))
         .route(
             "/civic/opinions/new",
