@@ -245,8 +245,133 @@ async fn absence_refused_with_approved_leave(app: TestApp) {
     assert_eq!(app.count("duty_absence").await, 0);
 }
 
+async fn meetings_page_schedules_signs_in_and_rolls_call(app: TestApp) {
+    let fx = app.fx.clone();
+    let c = app.browser("cadre_a").await;
+    assert_page("/duty", &c.get("/duty").await, "/duty/meetings");
+    let page = c.get("/duty/meetings").await;
+    assert_page("/duty/meetings", &page, "安排会议或培训");
+    let grid = fx.grid_a.to_string();
+    let p1 = fx.person_a.to_string();
+    let p2 = fx.person_a2.to_string();
+    let date = next_saturday();
+    // No agenda and nobody invited: re-shown with both messages, the title kept.
+    let bad = c
+        .submit(
+            "/duty/meetings",
+            "/duty/meetings",
+            &[
+                ("unit_id", grid.as_str()),
+                ("kind", "training"),
+                ("title", "防汛知识培训"),
+                ("date", date.as_str()),
+                ("start", "09:00"),
+                ("end", "10:00"),
+                ("place", "社区会议室"),
+                ("agenda", ""),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, 422, "{}", bad.html);
+    assert!(bad.html.contains("value=\"防汛知识培训\""));
+    assert!(bad.html.contains("请选择参加的人员"));
+    assert_eq!(app.count("duty_meeting").await, 0);
+    let ok = c
+        .submit(
+            "/duty/meetings",
+            "/duty/meetings",
+            &[
+                ("unit_id", grid.as_str()),
+                ("kind", "training"),
+                ("title", "防汛知识培训"),
+                ("date", date.as_str()),
+                ("start", "09:00"),
+                ("end", "10:00"),
+                ("place", "社区会议室"),
+                ("agenda", "汛期值守要点"),
+                ("person_id", p1.as_str()),
+                ("person_id", p2.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(ok.status, 303, "{}", ok.html);
+    assert_eq!(app.count("duty_meeting").await, 1);
+    assert_eq!(app.count("duty_invitee").await, 2);
+    let listed = c.get(ok.location.as_deref().unwrap()).await;
+    assert_page("/duty/meetings", &listed, "防汛知识培训");
+    // Not started yet: no roll call form, no sign-in button.
+    assert!(!listed.html.contains("确认点名"));
+    let a = app.browser("personnel_a").await;
+    assert!(!a.get("/duty").await.html.contains("/signin"));
+
+    // A meeting running now: the person signs in, the cadre rolls the call and closes it.
+    let now = kernel::time::now_ms();
+    let m = app
+        .api("cadre_a")
+        .await
+        .post(
+            "/duty/meetings",
+            json!({"unit_id": fx.grid_a, "kind": "weekly", "title": "周例会",
+                   "starts_at": kernel::time::local_datetime(now - 10 * 60_000),
+                   "ends_at": kernel::time::local_datetime(now + 50 * 60_000),
+                   "place": "社区会议室", "agenda": "本周工作",
+                   "invitee_ids": [fx.person_a, fx.person_a2]}),
+        )
+        .await;
+    assert_eq!(m.status, 201, "{:?}", m.body);
+    let mid = m.body["id"].as_i64().unwrap();
+    let mine = a.get("/duty").await;
+    assert_page("/duty", &mine, &format!("/duty/meetings/{mid}/signin"));
+    let s = a
+        .submit("/duty", &format!("/duty/meetings/{mid}/signin"), &[])
+        .await;
+    assert_eq!(s.status, 303);
+    assert_eq!(
+        app.count("duty_invitee WHERE signed_in_at IS NOT NULL")
+            .await,
+        1
+    );
+    assert!(a.get("/duty").await.html.contains("已签到"));
+    let roll = c.get(&format!("/duty/meetings?unit_id={grid}")).await;
+    assert_page("/duty/meetings", &roll, "确认点名并结束会议");
+    let att2 = format!("att_{}", fx.person_a2);
+    let r = c
+        .submit(
+            "/duty/meetings",
+            &format!("/duty/meetings/{mid}/rollcall"),
+            &[
+                ("unit_id", grid.as_str()),
+                (&format!("att_{}", fx.person_a), "present"),
+                (att2.as_str(), "excused"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.html);
+    assert_eq!(app.count("duty_meeting WHERE state = 'closed'").await, 1);
+    assert_eq!(
+        app.count("duty_invitee WHERE attendance = 'excused'").await,
+        1
+    );
+    // Closed: a second roll call is refused, nothing changes.
+    let again = c
+        .submit(
+            "/duty/meetings",
+            &format!("/duty/meetings/{mid}/rollcall"),
+            &[("unit_id", grid.as_str()), (att2.as_str(), "absent")],
+        )
+        .await;
+    assert_eq!(again.status, 303);
+    assert_eq!(
+        app.count("duty_invitee WHERE attendance = 'excused'").await,
+        1
+    );
+    let r = app.browser("resident_a").await.get("/duty/meetings").await;
+    assert_eq!(r.status, 404);
+}
+
 testkit::backend_tests!(
     roster_page_creates_shifts_and_reshows_refusals,
     absence_from_the_roster_contested_and_answered,
     absence_refused_with_approved_leave,
+    meetings_page_schedules_signs_in_and_rolls_call,
 );

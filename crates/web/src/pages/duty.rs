@@ -26,7 +26,35 @@ pub struct DutyRow {
     answer: String,
 }
 
-/// One simple line (a swap, a leave, a meeting).
+/// One of my meetings.
+pub struct MeetingLine {
+    id: i64,
+    title: String,
+    sub: String,
+    can_sign: bool,
+    signed: bool,
+}
+
+/// The grids and community-level nodes whose duty the caller keeps, for the pickers.
+async fn kept_units(s: &AppState, a: &org::Access) -> Result<Vec<(i64, String)>, Error> {
+    Ok(org::units::list_in_scope(
+        &s.db,
+        a,
+        &[
+            org::units::UnitKind::Community,
+            org::units::UnitKind::Village,
+            org::units::UnitKind::JointCommunity,
+            org::units::UnitKind::Grid,
+        ],
+    )
+    .await?
+    .into_iter()
+    .filter(|x| duty::keeps(a, &x.path))
+    .map(|x| (x.id, x.name))
+    .collect())
+}
+
+/// One simple line (a swap, a leave).
 pub struct Line {
     id: i64,
     title: String,
@@ -42,7 +70,7 @@ struct DutyHome {
     leaves: Vec<Line>,
     swaps: Vec<Line>,
     absences: Vec<Line>,
-    meetings: Vec<Line>,
+    meetings: Vec<MeetingLine>,
     can_roster: bool,
 }
 
@@ -173,25 +201,22 @@ pub async fn home(
     let meetings = duty::meetings::list(&s.db, a, None)
         .await?
         .into_iter()
-        .map(|m| Line {
-            id: m.id,
-            title: format!("{}：{}", m.kind_label, m.title),
-            sub: format!("{}，{}", m.when, m.place),
+        .map(|m| {
+            let now = kernel::time::now_ms();
+            let mine = m.invitees.iter().find(|i| i.person_id == me);
+            MeetingLine {
+                can_sign: m.state == "scheduled"
+                    && now >= m.starts_at - 30 * 60_000
+                    && now <= m.ends_at
+                    && mine.is_some_and(|i| i.signed_in_at.is_none()),
+                signed: mine.is_some_and(|i| i.signed_in_at.is_some()),
+                id: m.id,
+                title: format!("{}：{}", m.kind_label, m.title),
+                sub: format!("{}，{}", m.when, m.place),
+            }
         })
         .collect();
-    let can_roster = org::units::list_in_scope(
-        &s.db,
-        a,
-        &[
-            org::units::UnitKind::Community,
-            org::units::UnitKind::Village,
-            org::units::UnitKind::JointCommunity,
-            org::units::UnitKind::Grid,
-        ],
-    )
-    .await?
-    .iter()
-    .any(|x| duty::keeps(a, &x.path));
+    let can_roster = !kept_units(&s, a).await?.is_empty();
     Ok(render(&DutyHome {
         can_roster,
         frame: Frame::new(a, "值班与会议", "duty").with_toast(q.toast),
@@ -443,21 +468,7 @@ async fn roster_view(
     status: axum::http::StatusCode,
 ) -> PageResult {
     let a = &u.access;
-    let units: Vec<(i64, String)> = org::units::list_in_scope(
-        &s.db,
-        a,
-        &[
-            org::units::UnitKind::Community,
-            org::units::UnitKind::Village,
-            org::units::UnitKind::JointCommunity,
-            org::units::UnitKind::Grid,
-        ],
-    )
-    .await?
-    .into_iter()
-    .filter(|x| duty::keeps(a, &x.path))
-    .map(|x| (x.id, x.name))
-    .collect();
+    let units = kept_units(s, a).await?;
     if units.is_empty() {
         return Err(Error::NotFound.into());
     }
@@ -698,6 +709,291 @@ pub async fn record_absence(
     let to = format!("/duty/roster?unit_id={}", f.unit_id.trim());
     match duty::absence::record(&s.db, &u.access, input).await {
         Ok(_) => Ok(done(&to, "已记为缺勤，本人可以申诉一次")),
+        Err(Error::Invalid(fs)) => {
+            let m: Vec<String> = fs.into_iter().map(|f| f.message).collect();
+            Ok(done(&to, &m.join("；")))
+        }
+        Err(Error::Conflict { message, .. }) => Ok(done(&to, &message)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// POST /duty/meetings/{id}/signin: sign in to my meeting while it runs.
+pub async fn sign_in(
+    State(s): State<AppState>,
+    u: PageUser,
+    Path(id): Path<i64>,
+    CsrfForm(_): CsrfForm<ActionForm>,
+) -> PageResult {
+    let r = duty::meetings::sign_in(&s.db, &u.access, id).await;
+    if let Err(Error::Forbidden(m)) = &r {
+        return Ok(done("/duty", m));
+    }
+    back(r, "已签到")
+}
+
+/// One invitee of a meeting on the cadre's page.
+pub struct MeetingPerson {
+    person_id: i64,
+    name: String,
+    state: &'static str,
+    default: &'static str,
+}
+
+/// One meeting on the cadre's page.
+pub struct MeetingRow {
+    id: i64,
+    title: String,
+    sub: String,
+    agenda: String,
+    closed: bool,
+    can_roll: bool,
+    people: Vec<MeetingPerson>,
+}
+
+/// The meeting form as typed.
+#[derive(Debug, Deserialize, Default, Clone)]
+pub struct MeetingForm {
+    #[serde(default)]
+    unit_id: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    date: String,
+    #[serde(default)]
+    start: String,
+    #[serde(default)]
+    end: String,
+    #[serde(default)]
+    place: String,
+    #[serde(default)]
+    agenda: String,
+    #[serde(default)]
+    person_id: Vec<String>,
+    #[serde(default)]
+    toast: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "duty_meetings.html")]
+struct DutyMeetings {
+    frame: Frame,
+    units: Vec<(i64, String)>,
+    unit_id: i64,
+    kinds: Vec<(&'static str, &'static str)>,
+    meetings: Vec<MeetingRow>,
+    picks: Vec<Pick>,
+    f: MeetingForm,
+    errors: super::FormErrors,
+    others: Vec<String>,
+}
+
+fn attendance_label(a: Option<&str>, signed: bool) -> &'static str {
+    match a {
+        Some("present") => "出席",
+        Some("excused") => "请假",
+        Some("absent") => "缺席",
+        _ if signed => "已签到",
+        _ => "未签到",
+    }
+}
+
+async fn meetings_view(
+    s: &AppState,
+    u: &PageUser,
+    mut f: MeetingForm,
+    errors: super::FormErrors,
+    status: axum::http::StatusCode,
+) -> PageResult {
+    let a = &u.access;
+    let units = kept_units(s, a).await?;
+    if units.is_empty() {
+        return Err(Error::NotFound.into());
+    }
+    let unit_id = f
+        .unit_id
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|id| units.iter().any(|x| x.0 == *id))
+        .unwrap_or(units[0].0);
+    f.unit_id = unit_id.to_string();
+    let tomorrow = kernel::time::date_of_ms(kernel::time::now_ms() + 86_400_000).to_string();
+    if errors.0.is_empty() {
+        if f.date.trim().is_empty() {
+            f.date = tomorrow.clone();
+        }
+        if f.start.trim().is_empty() {
+            f.start = "09:00".into();
+        }
+        if f.end.trim().is_empty() {
+            f.end = "10:00".into();
+        }
+    }
+    let now = kernel::time::now_ms();
+    let meetings = duty::meetings::list(&s.db, a, Some(unit_id))
+        .await?
+        .into_iter()
+        .map(|m| MeetingRow {
+            id: m.id,
+            title: format!("{}：{}", m.kind_label, m.title),
+            sub: format!("{}，{}", m.when, m.place),
+            agenda: m.agenda,
+            closed: m.state != "scheduled",
+            can_roll: m.state == "scheduled" && now >= m.starts_at,
+            people: m
+                .invitees
+                .iter()
+                .map(|i| MeetingPerson {
+                    person_id: i.person_id,
+                    name: i.name.clone(),
+                    state: attendance_label(i.attendance.as_deref(), i.signed_in_at.is_some()),
+                    default: if i.signed_in_at.is_some() {
+                        "present"
+                    } else {
+                        "absent"
+                    },
+                })
+                .collect(),
+        })
+        .collect();
+    let cq = duty::shifts::CandidateQuery {
+        unit_id: Some(unit_id),
+        date: Some(tomorrow),
+        start: Some("09:00".into()),
+        end: Some("10:00".into()),
+    };
+    let picks = duty::shifts::candidates(&s.db, a, &cq)
+        .await?
+        .into_iter()
+        .map(|c| Pick {
+            checked: f
+                .person_id
+                .iter()
+                .any(|p| p.trim() == c.person_id.to_string()),
+            id: c.person_id,
+            name: c.name,
+            note: String::new(),
+        })
+        .collect();
+    let others = errors.others(&[
+        "unit_id",
+        "kind",
+        "title",
+        "starts_at",
+        "ends_at",
+        "place",
+        "agenda",
+        "invitee_ids",
+    ]);
+    let toast = f.toast.take();
+    let mut r = render(&DutyMeetings {
+        frame: Frame::new(a, "会议与培训", "duty").with_toast(toast),
+        units,
+        unit_id,
+        kinds: duty::meetings::KINDS.to_vec(),
+        meetings,
+        picks,
+        f,
+        errors,
+        others,
+    });
+    *r.status_mut() = status;
+    Ok(r)
+}
+
+/// GET /duty/meetings: the meetings of a unit the caller keeps, and the form to add one.
+pub async fn meetings(
+    State(s): State<AppState>,
+    u: PageUser,
+    Query(f): Query<MeetingForm>,
+) -> PageResult {
+    meetings_view(
+        &s,
+        &u,
+        f,
+        super::FormErrors::default(),
+        axum::http::StatusCode::OK,
+    )
+    .await
+}
+
+/// POST /duty/meetings: schedule a meeting; refused, the form again with the messages.
+pub async fn create_meeting(
+    State(s): State<AppState>,
+    u: PageUser,
+    CsrfForm(f): CsrfForm<MeetingForm>,
+) -> PageResult {
+    let at = |t: &str| {
+        if f.date.trim().is_empty() || t.trim().is_empty() {
+            String::new()
+        } else {
+            format!("{}T{}", f.date.trim(), t.trim())
+        }
+    };
+    let input = duty::meetings::MeetingInput {
+        unit_id: f.unit_id.trim().parse().ok(),
+        kind: f.kind.trim().to_owned(),
+        title: f.title.clone(),
+        starts_at: at(&f.start),
+        ends_at: at(&f.end),
+        place: f.place.clone(),
+        agenda: f.agenda.clone(),
+        invitee_ids: f
+            .person_id
+            .iter()
+            .filter_map(|p| p.trim().parse().ok())
+            .collect(),
+    };
+    match duty::meetings::create(&s.db, &u.access, input).await {
+        Ok(m) => Ok(done(
+            &format!("/duty/meetings?unit_id={}", f.unit_id.trim()),
+            &format!("已安排：{}，已通知参加人员", m.when),
+        )),
+        Err(Error::Invalid(v)) => {
+            meetings_view(
+                &s,
+                &u,
+                f,
+                super::FormErrors(v),
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// POST /duty/meetings/{id}/rollcall: `att_{person_id}` = present / excused / absent for
+/// each invitee; confirms attendance and closes the meeting.
+pub async fn roll_call(
+    State(s): State<AppState>,
+    u: PageUser,
+    Path(id): Path<i64>,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
+) -> PageResult {
+    let unit = pairs
+        .iter()
+        .find(|(k, _)| k == "unit_id")
+        .map(|(_, v)| v.trim().to_owned())
+        .unwrap_or_default();
+    let entries = pairs
+        .iter()
+        .filter_map(|(k, v)| {
+            let pid = k.strip_prefix("att_")?.parse().ok()?;
+            Some(duty::meetings::RollEntry {
+                person_id: pid,
+                attendance: v.trim().to_owned(),
+            })
+        })
+        .collect();
+    let to = format!("/duty/meetings?unit_id={unit}");
+    match duty::meetings::roll_call(&s.db, &u.access, id, duty::meetings::RollCall { entries })
+        .await
+    {
+        Ok(_) => Ok(done(&to, "已点名，出勤已确认，会议已结束")),
         Err(Error::Invalid(fs)) => {
             let m: Vec<String> = fs.into_iter().map(|f| f.message).collect();
             Ok(done(&to, &m.join("；")))

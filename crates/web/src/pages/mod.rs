@@ -256,6 +256,12 @@ pub fn router() -> Router<AppState> {
         )
         .route("/duty/absences/{id}/contest", post(duty::contest_absence))
         .route("/duty/absences/{id}/answer", post(duty::answer_absence))
+        .route(
+            "/duty/meetings",
+            get(duty::meetings).post(duty::create_meeting),
+        )
+        .route("/duty/meetings/{id}/rollcall", post(duty::roll_call))
+        .route("/duty/meetings/{id}/signin", post(duty::sign_in))
         .route("/civic", get(civic::home))
         .route(
             "/civic/opinions/new",
