@@ -11,7 +11,7 @@
 
 import {
   BASE_URL, PASSWORD, VIEWPORTS, check, log, shot, expectText,
-  submit, newContext, login, runAll,
+  submit, newContext, login, runAll, openByLink,
 } from './lib.mjs';
 
 const RUNS = VIEWPORTS.map((v) => ({ ...v, label: `duty ${v.viewport}`, file: `duty-${v.viewport}` }));
@@ -122,6 +122,16 @@ async function journey(browser, run) {
   await p.goto(`${BASE_URL}/duty`);
   await expectText(card(p, tasks[1]), '已调班', 'personnel sees the shift swapped away');
   await shot(p, 'swapped-away');
+
+  // The cadre's roster and meetings pages, reached from /duty.
+  await c.goto(`${BASE_URL}/duty`);
+  await openByLink(c, '/duty/roster');
+  await expectText(c.locator('main'), tasks[1], 'the roster lists the swapped shift');
+  await shot(c, 'roster-page');
+  await c.goto(`${BASE_URL}/duty`);
+  await openByLink(c, '/duty/meetings');
+  await expectText(c.locator('main'), '安排会议或培训', 'the meetings page has its form');
+  await shot(c, 'meetings-page');
 }
 
 await runAll('duty', /^duty-/, RUNS, journey);

@@ -517,7 +517,11 @@ async fn roster_view(
                         (Some(r), _) => {
                             let w: Vec<&str> =
                                 p.warnings.iter().map(|w| w.message.as_str()).collect();
-                            format!("{}；理由：{r}", w.join("；"))
+                            if w.is_empty() {
+                                format!("理由：{r}")
+                            } else {
+                                format!("{}；理由：{r}", w.join("；"))
+                            }
                         }
                         (None, false) => p
                             .warnings
@@ -554,6 +558,9 @@ async fn roster_view(
         }
         Err(e) => return Err(e.into()),
     };
+    let mut cands = cands;
+    // Who fits best first: no check failing, not busy.
+    cands.sort_by_key(|c| (c.busy.is_some(), c.warnings.len()));
     let picks = cands
         .into_iter()
         .map(|c| {
