@@ -69,6 +69,14 @@ async fn roster_page_creates_shifts_and_reshows_refusals(app: TestApp) {
     assert!(bad.html.contains("checked"));
     assert_eq!(app.count("duty_shift").await, 0);
 
+    // Checking the picker for the typed time saves nothing and keeps what was typed.
+    let mut check = form.to_vec();
+    check.push(("check", "1"));
+    let seen = c.submit("/duty/roster", "/duty/roster", &check).await;
+    assert_page("/duty/roster", &seen, "在工作日上班时间内");
+    assert!(seen.html.contains("value=\"防汛巡查\""));
+    assert_eq!(app.count("duty_shift").await, 0);
+
     // Missing place and no person: both said, nothing written.
     let empty = c
         .submit(

@@ -426,6 +426,9 @@ pub struct RosterForm {
     reason: String,
     #[serde(default)]
     person_id: Vec<String>,
+    /// `1`: only show the picker's checks for the typed date and time, save nothing.
+    #[serde(default)]
+    check: String,
     #[serde(default)]
     toast: Option<String>,
 }
@@ -628,6 +631,16 @@ pub async fn create_shift(
     u: PageUser,
     CsrfForm(f): CsrfForm<RosterForm>,
 ) -> PageResult {
+    if f.check == "1" {
+        return roster_view(
+            &s,
+            &u,
+            f,
+            super::FormErrors::default(),
+            axum::http::StatusCode::OK,
+        )
+        .await;
+    }
     let reason = Some(f.reason.trim().to_owned()).filter(|r| !r.is_empty());
     let input = duty::shifts::ShiftInput {
         unit_id: f.unit_id.trim().parse().ok(),
