@@ -170,7 +170,10 @@ struct UnitResults {
     period: String,
     period_label: String,
     lines: Vec<Line>,
-    grades: Vec<(String, i64, String)>,
+    assessed: usize,
+    more: usize,
+    grade: String,
+    grades: Vec<(String, String, i64, String)>,
     deductions: Vec<(i64, String, String, String, i64, String)>,
     awards: Vec<(String, String, String)>,
     fines: Vec<(String, String, i64, String)>,
@@ -182,7 +185,11 @@ struct UnitResults {
 pub struct UnitQuery {
     unit: Option<i64>,
     period: Option<String>,
+    grade: Option<String>,
 }
+
+/// How many people the unit page lists before it asks to choose a grade.
+const LIST_AT_MOST: usize = 60;
 
 fn yuan(fen: i64) -> String {
     if fen % 100 == 0 {
@@ -227,7 +234,7 @@ pub async fn unit_results(
         .into_iter()
         .map(|g| {
             let share = g.count * 100 / total;
-            (g.label, g.count, format!("{share}%"))
+            (g.grade, g.label, g.count, format!("{share}%"))
         })
         .collect();
     let day = p.first_day().to_string();
@@ -265,6 +272,12 @@ pub async fn unit_results(
             )
         })
         .collect();
+    let grade = q.grade.unwrap_or_default();
+    let chosen: Vec<&PersonResult> = results
+        .iter()
+        .filter(|r| grade.is_empty() || r.grade == grade)
+        .collect();
+    let shown = chosen.len();
     let fine_rows = assessment::honours::fines(&s.db, a, &unit.path, &period).await?;
     let fines_total = yuan(fine_rows.iter().map(|f| f.amount_fen).sum());
     let fines = fine_rows
@@ -277,7 +290,10 @@ pub async fn unit_results(
         unit_name: unit.name,
         period_label: p.label(),
         period,
-        lines: results.iter().map(line).collect(),
+        assessed: results.len(),
+        more: shown.saturating_sub(LIST_AT_MOST),
+        lines: chosen.into_iter().take(LIST_AT_MOST).map(line).collect(),
+        grade,
         grades,
         deductions,
         awards,
