@@ -77,6 +77,8 @@ pub struct Filter {
     pub employer_id: Option<i64>,
     /// A person.
     pub person_id: Option<i64>,
+    /// A grid: the results of the people who answer for it.
+    pub grid_id: Option<i64>,
 }
 
 const COLS: &str = "r.id, r.scheme_id, s.name AS scheme_name, r.period, r.person_id, p.name AS person_name, \
@@ -158,6 +160,10 @@ pub async fn query(
     if let Some(p) = filter.person_id {
         ints.push(p);
         sql.push_str(&format!(" AND r.person_id = ${}", base + ints.len()));
+    }
+    if let Some(g) = filter.grid_id {
+        ints.push(g);
+        sql.push_str(&format!(" AND r.grid_id = ${}", base + ints.len()));
     }
     sql.push_str(" ORDER BY r.period_from, c.name, p.name, r.person_id, r.scheme_id LIMIT 20000");
     let mut q = sqlx::query(AssertSqlSafe(sql)).bind(access.city_id());
@@ -419,6 +425,22 @@ pub async fn detail(db: &Db, access: &Access, id: i64) -> Result<Detail> {
             href: format!("/people/{pid}"),
         },
     ];
+    let mut evidence = evidence;
+    if pid == access.person_id() {
+        evidence.push(Evidence {
+            label: "我的会议培训和值班".into(),
+            href: "/duty".into(),
+        });
+        evidence.push(Evidence {
+            label: "我接的点单".into(),
+            href: "/orders?view=assigned".into(),
+        });
+    } else {
+        evidence.push(Evidence {
+            label: "会议培训和点名记录".into(),
+            href: "/duty/meetings".into(),
+        });
+    }
     let contest = crate::contest::of_result(db, access.city_id(), id).await?;
     let standing = if access.person_id() == pid {
         standing(db, access.city_id(), &result).await?

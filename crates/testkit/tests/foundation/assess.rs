@@ -224,6 +224,11 @@ async fn the_seeds_schemes_over_a_month_of_work(app: TestApp) {
     want.sort();
     assert_eq!(causes, want);
 
+    // Per grid: the results of the people who answer for it.
+    let by_grid = results(&cadre, fx.grid_a, &period).await;
+    assert_eq!(by_grid.len(), 2, "{by_grid:?}");
+    assert!(by_grid.iter().all(|r| r["person_id"] == grid_person));
+
     // Gulou: 50 yuan for each inspection finding in the manager's grid, none for the media.
     let f = cadre
         .get(&format!(

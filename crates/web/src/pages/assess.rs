@@ -27,7 +27,14 @@ pub async fn results_for(
     let p = Period::parse(period)?;
     let mut f = Filter::default();
     match (unit_id, employer_id) {
-        (Some(u), _) => f.unit_path = Some(org::units::get(db, access, u).await?.path),
+        (Some(u), _) => {
+            let unit = org::units::get(db, access, u).await?;
+            if unit.kind == org::units::UnitKind::Grid {
+                f.grid_id = Some(unit.id);
+            } else {
+                f.unit_path = Some(unit.path);
+            }
+        }
         (None, Some(e)) => {
             if !access.reads_employer(e) {
                 return Err(Error::NotFound);
