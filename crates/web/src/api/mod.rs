@@ -23,6 +23,9 @@ pub mod patrols;
 pub mod people;
 pub mod registries;
 
+// Reports: dashboards and the fairness view (branch dashboards).
+pub mod dashboards;
+
 /// Result of an API handler.
 pub type ApiResult<T> = Result<T, crate::error::ApiError>;
 
@@ -47,7 +50,9 @@ pub type ApiResult<T> = Result<T, crate::error::ApiError>;
         (name = "patrols", description = "网格巡查：排班、巡查记录、确认与退回"),
         (name = "registries", description = "登记造册：企业、摊点摊贩、道路、楼栋"),
         (name = "duty", description = "值班、请假调班、会议培训"),
-        (name = "civic", description = "民主议事、民意箱、民意测验、平台意见")
+        (name = "civic", description = "民主议事、民意箱、民意测验、平台意见"),
+        // Reports (branch dashboards).
+        (name = "reports", description = "报表：各级工作看板与图表、任务负担与公平性")
     )
 )]
 struct ApiDoc;
@@ -242,6 +247,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(civic::polls, civic::create_poll))
         .routes(routes!(civic::poll))
         .routes(routes!(civic::vote))
-        .routes(routes!(civic::chart));
+        .routes(routes!(civic::chart))
+        // Reports: dashboards and the fairness view (branch dashboards).
+        .routes(routes!(dashboards::dashboard))
+        .routes(routes!(dashboards::chart))
+        .routes(routes!(dashboards::fairness));
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1)
 }

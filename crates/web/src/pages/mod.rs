@@ -28,6 +28,9 @@ pub mod people;
 pub mod registries;
 pub mod words;
 
+// Reports: dashboards and the fairness view (branch dashboards).
+pub mod dashboards;
+
 /// All page routes.
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -310,6 +313,9 @@ pub fn router() -> Router<AppState> {
         )
         .route("/civic/polls/{id}", get(civic::polls::show))
         .route("/civic/polls/{id}/vote", post(civic::polls::vote))
+        // Reports: dashboards and the fairness view (branch dashboards).
+        .route("/reports/dashboard", get(dashboards::dashboard))
+        .route("/reports/fairness", get(dashboards::fairness))
 }
 
 /// A menu entry.
