@@ -560,7 +560,8 @@ async fn fairness_lists_load_reasons_and_mismatches(app: TestApp) {
     assert!(p.html.contains("超上限"));
     assert!(p.html.contains("汛期临时加岗，本人同意"));
     assert!(p.html.contains("不具备所需专长（电工）"));
-    assert!(p.html.find("张下沉").unwrap() < p.html.find("王下沉").unwrap());
+    let people = &p.html[p.html.find("id=\"people\"").unwrap()..];
+    assert!(people.find("张下沉").unwrap() < people.find("王下沉").unwrap());
 
     // The employer's view: employer A's admin sees its two people, not B's; nothing else.
     let emp = app.api("employer_a").await;

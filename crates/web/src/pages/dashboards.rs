@@ -188,7 +188,7 @@ pub async fn dashboard(
             label: "超期",
             text: t.orders_overdue.to_string(),
             href: "/orders?view=scope&overdue=true".into(),
-            tone: "overdue",
+            tone: if t.orders_overdue > 0 { "overdue" } else { "" },
         },
         Tile {
             label: "活动",
