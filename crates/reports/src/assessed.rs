@@ -1,7 +1,7 @@
-//! The assessment figures the dashboards show, behind one small adapter: the grade
-//! distribution of a subtree in a period. Until the `assessment` crate's results land it
-//! answers four zero counts with `ready = false`, so the page says that no results are
-//! published yet instead of showing made-up grades.
+//! The assessment figures the dashboards show, behind one small adapter over
+//! `assessment::results`: the grade distribution of a subtree in a period, and whether any
+//! results exist for it (when none do, the page says so instead of showing zero grades as
+//! if they were results).
 
 use kernel::{Db, Result};
 use serde::Serialize;
@@ -26,25 +26,27 @@ pub const GRADES: [(&str, &str); 4] = [
     ("fail", "不合格"),
 ];
 
-/// The grade distribution of `period` (`YYYY-MM`) in the subtree at `unit_path`, and
-/// whether assessment results exist for it yet.
+/// The grade distribution of `period` (`YYYY-MM`) in the subtree at `unit_path` (all four
+/// grades, zeros included), and whether assessment results exist for it.
 pub async fn distribution(
-    _db: &Db,
-    _city_id: i64,
-    _unit_path: &str,
-    _period: &str,
+    db: &Db,
+    city_id: i64,
+    unit_path: &str,
+    period: &str,
 ) -> Result<(Vec<GradeCount>, bool)> {
-    // Adapter: `assessment::results::distribution(db, city_id, unit_path, period)` once
-    // the assessment crate publishes results.
-    Ok((
-        GRADES
-            .iter()
-            .map(|(g, l)| GradeCount {
-                grade: (*g).into(),
-                label: (*l).into(),
-                count: 0,
-            })
-            .collect(),
-        false,
-    ))
+    let counts = assessment::results::distribution(db, city_id, unit_path, period).await?;
+    let ready = counts.iter().any(|g| g.count > 0);
+    let out = GRADES
+        .iter()
+        .map(|(g, l)| GradeCount {
+            grade: (*g).into(),
+            label: (*l).into(),
+            count: counts
+                .iter()
+                .find(|c| c.grade == *g)
+                .map(|c| c.count)
+                .unwrap_or(0),
+        })
+        .collect();
+    Ok((out, ready))
 }

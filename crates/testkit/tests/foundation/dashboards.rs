@@ -595,7 +595,78 @@ async fn fairness_lists_load_reasons_and_mismatches(app: TestApp) {
     assert!(page.html.contains("张下沉") && !page.html.contains("李下沉"));
 }
 
+async fn grade_distribution_from_results(app: TestApp) {
+    let fx = app.fx.clone();
+    let sys = org::access::system_access(fx.city_id, fx.root, "测试");
+    let month = this_month();
+    assessment::schemes::create(
+        &app.db,
+        &sys,
+        assessment::schemes::NewScheme {
+            code: "gc".into(),
+            name: "莞城考评".into(),
+            unit_id: fx.community_a,
+            person_kind: Some("personnel".into()),
+            role: None,
+            periods: vec!["month".into()],
+            preset: Some("guancheng".into()),
+            rules: None,
+            effective_from: "2020-01-01".into(),
+        },
+    )
+    .await
+    .expect("scheme");
+    let run = assessment::run::run_period(&app.db, fx.city_id, &month)
+        .await
+        .expect("run");
+    assert!(run.people >= 2, "{run:?}");
+    let admin = app.api("admin_a").await;
+    let d = admin
+        .get(&format!(
+            "/reports/dashboard?unit={}&period={month}",
+            fx.street_a
+        ))
+        .await;
+    assert_eq!(d.status, 200, "{:?}", d.body);
+    assert_eq!(d.body["grades_ready"], true);
+    let grades = d.body["grades"].as_array().unwrap();
+    let labels: Vec<&str> = grades
+        .iter()
+        .map(|g| g["label"].as_str().unwrap())
+        .collect();
+    assert_eq!(labels, ["优秀", "良好", "合格", "不合格"]);
+    // Every personnel of community A has one result this month.
+    let total: i64 = grades.iter().map(|g| g["count"].as_i64().unwrap()).sum();
+    assert_eq!(total, run.people);
+    // Community B has none.
+    let platform = app.api("platform").await;
+    let b = platform
+        .get(&format!(
+            "/reports/dashboard?unit={}&period={month}",
+            fx.community_b
+        ))
+        .await;
+    assert_eq!(b.body["grades_ready"], false);
+    let (_, bytes) = admin
+        .get_bytes(&format!(
+            "/reports/dashboard/charts/grades?unit={}&period={month}",
+            fx.street_a
+        ))
+        .await;
+    let svg = String::from_utf8(bytes).unwrap();
+    well_formed(&svg);
+    assert_eq!(svg.matches("class=\"bar\"").count(), 4);
+    for g in grades {
+        assert!(svg.contains(&format!(
+            "data-label=\"{}\" data-value=\"{}\"",
+            g["label"].as_str().unwrap(),
+            g["count"]
+        )));
+    }
+}
+
 testkit::backend_tests!(
+    grade_distribution_from_results,
     dashboard_figures_roll_up,
     charts_are_svg_with_bars_and_labels,
     dashboards_keep_to_scope,
