@@ -89,8 +89,10 @@ pub struct Fairness {
     pub month: Month,
     /// The city's monthly task cap in force.
     pub cap: i64,
-    /// Everyone, by community and name.
+    /// Everyone, by community and name (at most 3 000: open a community for more).
     pub people: Vec<PersonLoad>,
+    /// Whether there were more people than listed.
+    pub truncated: bool,
     /// How many are over the cap.
     pub over_cap: i64,
     /// Duties and dispatches made outside stated availability, over the cap or in
@@ -160,6 +162,7 @@ fn check_label(code: &str) -> &'static str {
 pub async fn report(db: &Db, access: &Access, q: &FairnessQuery) -> Result<Fairness> {
     let month = Month::parse(q.period.as_deref())?;
     let (scope, scope_id, scope_name, mut members) = people_of(db, access, q).await?;
+    let truncated = members.len() > MAX_PEOPLE;
     members.truncate(MAX_PEOPLE);
     let city = access.city_id();
     let (a, b) = (month.start_ms, month.end_ms);
@@ -318,6 +321,7 @@ pub async fn report(db: &Db, access: &Access, q: &FairnessQuery) -> Result<Fairn
         month,
         cap,
         people,
+        truncated,
         over_cap,
         flagged,
         skill_mismatches,
