@@ -9,6 +9,8 @@ use kernel::time::{local_datetime, now_ms, weekday_and_minute};
 use serde_json::{Value, json};
 use testkit::{Api, TestApp};
 
+use crate::page_checks::assert_page;
+
 const DAY: i64 = 86_400_000;
 const HOUR: i64 = 3_600_000;
 
@@ -436,8 +438,7 @@ async fn charts_are_svg_with_bars_and_labels(app: TestApp) {
     // The page: tiles linking to their records, the table of children, every chart inline.
     let b = app.browser("admin_a").await;
     let p = b.get(&format!("/reports/dashboard?{q}")).await;
-    assert_eq!(p.status, 200, "{}", p.html);
-    assert!(p.html.contains("甲街道 工作看板"));
+    assert_page("/reports/dashboard", &p, "甲街道 工作看板");
     assert!(p.html.contains("data-tile=\"按期结案率\""));
     assert!(p.html.contains(&format!(
         "/cases/list?unit_id={}&#38;figure=closed_on_time",
@@ -459,6 +460,20 @@ async fn charts_are_svg_with_bars_and_labels(app: TestApp) {
 
 async fn dashboards_keep_to_scope(app: TestApp) {
     let fx = app.fx.clone();
+    // The API is documented under the tag `reports`.
+    let doc: Value = reqwest::get(format!("{}/api/v1/openapi.json", app.base))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for p in [
+        "/api/v1/reports/dashboard",
+        "/api/v1/reports/dashboard/charts/{name}",
+        "/api/v1/reports/fairness",
+    ] {
+        assert_eq!(doc["paths"][p]["get"]["tags"], json!(["reports"]), "{p}");
+    }
     let cadre = app.api("cadre_a").await;
     // The cadre's own community by default.
     let own = cadre.get("/reports/dashboard").await;
@@ -556,8 +571,7 @@ async fn fairness_lists_load_reasons_and_mismatches(app: TestApp) {
             fx.community_a
         ))
         .await;
-    assert_eq!(p.status, 200, "{}", p.html);
-    assert!(p.html.contains("超上限"));
+    assert_page("/reports/fairness", &p, "超上限");
     assert!(p.html.contains("汛期临时加岗，本人同意"));
     assert!(p.html.contains("不具备所需专长（电工）"));
     let people = &p.html[p.html.find("id=\"people\"").unwrap()..];
