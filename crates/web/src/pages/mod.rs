@@ -390,6 +390,13 @@ impl Frame {
             }
         }
         nav.push(("/civic", "议事与民意", "civic"));
+        // Reports: dashboards for those over a node, the fairness view for employer admins
+        // (branch dashboards).
+        if reports::dashboard::home_unit(access).is_some() {
+            nav.push(("/reports/dashboard", "工作看板", "reports"));
+        } else if access.has(Role::EmployerAdmin) {
+            nav.push(("/reports/fairness", "任务负担", "reports"));
+        }
         if staff {
             nav.push(("/units", "组织与网格", "units"));
             nav.push(("/people", "人员", "people"));
