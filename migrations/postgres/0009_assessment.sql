@@ -192,3 +192,7 @@ CREATE INDEX assess_fine_scope ON assess_fine (city_id, period, unit_path);
 
 -- The period scan of the contributions the measures sum (ledger::contributions::by_person).
 CREATE INDEX ledger_txn_period ON ledger_txn (city_id, occurred_on, kind, id);
+
+-- The dashboards' order figures of a unit and month, and the load of a month.
+CREATE INDEX service_order_period ON service_order (city_id, unit_path, created_at, state);
+CREATE INDEX service_order_wanted ON service_order (city_id, unit_path, wanted_from);

@@ -5,6 +5,7 @@
 //! time-bank minutes through the ledger once.
 
 pub mod checkin;
+pub mod figures;
 pub mod load;
 pub mod model;
 pub mod publish;

@@ -93,7 +93,23 @@ pub struct Figures {
 }
 
 impl Figures {
-    fn with_rates(mut self) -> Figures {
+    /// Add another node's counts (rates are recomputed by [`Figures::with_rates`]).
+    pub fn add(&mut self, o: &Figures) {
+        self.reports += o.reports;
+        self.valid_reports += o.valid_reports;
+        self.filed += o.filed;
+        self.should_close += o.should_close;
+        self.closed += o.closed;
+        self.closed_on_time += o.closed_on_time;
+        self.dispatched += o.dispatched;
+        self.reworked += o.reworked;
+        self.missed += o.missed;
+        self.rated += o.rated;
+        self.satisfied += o.satisfied;
+    }
+
+    /// The rates made of the counts.
+    pub fn with_rates(mut self) -> Figures {
         self.close_rate = rate(self.closed, self.should_close);
         self.on_time_rate = rate(self.closed_on_time, self.should_close);
         self.rework_rate = rate(self.reworked, self.dispatched);
@@ -214,14 +230,9 @@ pub(crate) fn filter_for(
     Ok(())
 }
 
-/// Count every figure for cases matching `f` (one pass over the period's cases).
-async fn count(db: &Db, mut f: Filter, p: Period) -> Result<Figures> {
-    // Cases that can count are reported in the period or registered in it (at most 30
-    // days after being reported): the index on (unit_path, reported_at) bounds the scan.
-    let lo = f.int_mark(p.from_ms - 30 * 86_400_000);
-    let hi = f.int_mark(p.to_ms);
-    f.raw(&format!("reported_at >= {lo} AND reported_at < {hi}"));
-    let sums: Vec<String> = FIGURES
+/// The sums of every figure, as select columns.
+fn sums(p: Period) -> Vec<String> {
+    FIGURES
         .iter()
         .map(|(code, _)| {
             format!(
@@ -229,14 +240,12 @@ async fn count(db: &Db, mut f: Filter, p: Period) -> Result<Figures> {
                 condition(code, p).unwrap_or_else(|| "1 = 0".into())
             )
         })
-        .collect();
-    let sql = format!("SELECT {} FROM case_file WHERE {}", sums.join(", "), f.sql);
-    let rows = f
-        .bind(sqlx::query(AssertSqlSafe(sql)), &[])
-        .fetch_all(db.reader())
-        .await?;
-    let r = rows.first().ok_or(Error::NotFound)?;
-    let v = |i: usize| -> Result<i64> { Ok(r.try_get::<i64, _>(i)?) };
+        .collect()
+}
+
+/// The counts read from a row, from column `at` on.
+fn read(r: &sqlx::any::AnyRow, at: usize) -> Result<Figures> {
+    let v = |i: usize| -> Result<i64> { Ok(r.try_get::<i64, _>(at + i)?) };
     Ok(Figures {
         reports: v(0)?,
         valid_reports: v(1)?,
@@ -250,8 +259,64 @@ async fn count(db: &Db, mut f: Filter, p: Period) -> Result<Figures> {
         rated: v(9)?,
         satisfied: v(10)?,
         ..Default::default()
+    })
+}
+
+/// Bound the cases that can count in `p`: reported in the period or registered in it (at
+/// most 30 days after being reported), so the index on (unit_path, reported_at) bounds
+/// the scan.
+fn bound(f: &mut Filter, p: Period) {
+    let lo = f.int_mark(p.from_ms - 30 * 86_400_000);
+    let hi = f.int_mark(p.to_ms);
+    f.raw(&format!("reported_at >= {lo} AND reported_at < {hi}"));
+}
+
+/// Count every figure for cases matching `f` (one pass over the period's cases).
+async fn count(db: &Db, mut f: Filter, p: Period) -> Result<Figures> {
+    bound(&mut f, p);
+    let sql = format!(
+        "SELECT {} FROM case_file WHERE {}",
+        sums(p).join(", "),
+        f.sql
+    );
+    let rows = f
+        .bind(sqlx::query(AssertSqlSafe(sql)), &[])
+        .fetch_all(db.reader())
+        .await?;
+    let r = rows.first().ok_or(Error::NotFound)?;
+    Ok(read(r, 0)?.with_rates())
+}
+
+/// The counts of every unit path under `prefix` (at exactly `paths` when given) for the
+/// period `[from_ms, to_ms)`, one grouped pass — for reports that roll them up the tree
+/// (sum with [`Figures::add`], then [`Figures::with_rates`]). Rates are not filled in.
+pub async fn per_path(
+    db: &Db,
+    city_id: i64,
+    prefix: &str,
+    paths: Option<&[String]>,
+    from_ms: i64,
+    to_ms: i64,
+) -> Result<Vec<(String, Figures)>> {
+    let p = Period { from_ms, to_ms };
+    let mut f = Filter::new(city_id);
+    match paths {
+        Some(all) => f.at_paths(all),
+        None => f.under(&[prefix.to_owned()]),
     }
-    .with_rates())
+    bound(&mut f, p);
+    let sql = format!(
+        "SELECT unit_path, {} FROM case_file WHERE {} GROUP BY unit_path",
+        sums(p).join(", "),
+        f.sql
+    );
+    let rows = f
+        .bind(sqlx::query(AssertSqlSafe(sql)), &[])
+        .fetch_all(db.reader())
+        .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get::<String, _>(0)?, read(r, 1)?)))
+        .collect()
 }
 
 /// Which figures.

@@ -10,6 +10,7 @@
 pub mod absence;
 pub mod attendance;
 pub mod checks;
+pub mod figures;
 pub mod leave;
 pub mod meetings;
 pub mod shifts;

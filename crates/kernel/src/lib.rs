@@ -10,6 +10,7 @@ pub mod fence;
 pub mod geo;
 pub mod mask;
 pub mod paging;
+pub mod paths;
 pub mod time;
 
 pub use db::{Backend, Db, Tx};

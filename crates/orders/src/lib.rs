@@ -2,6 +2,7 @@
 //! recommended person, the person accepts or declines, does it, and both sides rate it;
 //! a confirmed order credits points and time coins through the ledger once.
 
+pub mod figures;
 pub mod model;
 pub mod pool;
 pub mod recommend;

@@ -37,15 +37,46 @@ pub async fn members(
     prefix: &str,
     only: Option<i64>,
 ) -> Result<Vec<Member>> {
-    let rows = sqlx::query(
+    fetch_members(
+        db,
+        city_id,
+        "p.scope_path LIKE $2".into(),
+        format!("{prefix}%"),
+        only,
+    )
+    .await
+}
+
+/// Personnel of the employer who have not left (wherever they are registered), with the
+/// same facts as [`members`]: for the employer's own view of its people's load.
+pub async fn employer_members(db: &Db, city_id: i64, employer_id: i64) -> Result<Vec<Member>> {
+    fetch_members(
+        db,
+        city_id,
+        // An integer: safe in the text; $2 is then a constant.
+        format!("p.employer_id = {employer_id} AND $2 = 'employer'"),
+        "employer".into(),
+        None,
+    )
+    .await
+}
+
+async fn fetch_members(
+    db: &Db,
+    city_id: i64,
+    cond: String,
+    arg: String,
+    only: Option<i64>,
+) -> Result<Vec<Member>> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT p.id, p.name, p.availability, u.center_lon, u.center_lat, u.name, p.scope_path \
          FROM person p LEFT JOIN org_unit u ON u.city_id = p.city_id AND u.id = p.home_community_id \
          WHERE p.city_id = $1 AND p.kind = 'personnel' AND p.left_on IS NULL \
-         AND p.anonymised_at IS NULL AND p.scope_path LIKE $2 AND ($3 = 0 OR p.id = $3) \
-         ORDER BY p.id",
-    )
+         AND p.anonymised_at IS NULL AND {cond} AND ($3 = 0 OR p.id = $3) \
+         ORDER BY p.id"
+    )))
     .bind(city_id)
-    .bind(format!("{prefix}%"))
+    .bind(arg.clone())
     .bind(only.unwrap_or(0))
     .fetch_all(db.reader())
     .await?;
@@ -71,14 +102,14 @@ pub async fn members(
     if out.is_empty() {
         return Ok(out);
     }
-    let skills = sqlx::query(
+    let skills = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT ps.person_id, ps.skill_id FROM person_skill ps \
          JOIN person p ON p.city_id = ps.city_id AND p.id = ps.person_id \
-         WHERE ps.city_id = $1 AND p.kind = 'personnel' AND p.scope_path LIKE $2 \
-         AND ($3 = 0 OR p.id = $3)",
-    )
+         WHERE ps.city_id = $1 AND p.kind = 'personnel' AND {cond} \
+         AND ($3 = 0 OR p.id = $3)"
+    )))
     .bind(city_id)
-    .bind(format!("{prefix}%"))
+    .bind(arg)
     .bind(only.unwrap_or(0))
     .fetch_all(db.reader())
     .await?;

@@ -3,3 +3,10 @@
 //! (双报到反馈), a person's annual report draft (述职报告), dashboard figures with charts
 //! drawn on the server as SVG, and the load and fairness view (the anti-加码 report); each
 //! exports to XLSX and PDF.
+
+// Dashboards per level, their SVG charts, and the load and fairness view (branch
+// dashboards).
+pub mod assessed;
+pub mod chart;
+pub mod dashboard;
+pub mod fairness;

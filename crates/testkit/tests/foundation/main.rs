@@ -16,6 +16,8 @@ mod cases_more;
 mod checkin_batch;
 mod civic;
 mod civic_pages;
+// Reports: dashboards and the fairness view (branch dashboards).
+mod dashboards;
 mod demo;
 mod duty;
 mod duty_pages;

@@ -24,6 +24,9 @@ pub mod patrols;
 pub mod people;
 pub mod registries;
 
+// Reports: dashboards and the fairness view (branch dashboards).
+pub mod dashboards;
+
 /// Result of an API handler.
 pub type ApiResult<T> = Result<T, crate::error::ApiError>;
 
@@ -49,7 +52,8 @@ pub type ApiResult<T> = Result<T, crate::error::ApiError>;
         (name = "registries", description = "登记造册：企业、摊点摊贩、道路、楼栋"),
         (name = "duty", description = "值班、请假调班、会议培训"),
         (name = "civic", description = "民主议事、民意箱、民意测验、平台意见"),
-        (name = "assessment", description = "考评：方案与版本、按期运行、结果与依据、申诉、评优与罚款")
+        (name = "assessment", description = "考评：方案与版本、按期运行、结果与依据、申诉、评优与罚款"),
+        (name = "reports", description = "报表：各级工作看板与图表、任务负担与公平性")
     )
 )]
 struct ApiDoc;
@@ -255,6 +259,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(assessment::contest))
         .routes(routes!(assessment::answer))
         .routes(routes!(assessment::awards))
-        .routes(routes!(assessment::fines));
+        .routes(routes!(assessment::fines))
+        .routes(routes!(dashboards::dashboard))
+        .routes(routes!(dashboards::chart))
+        .routes(routes!(dashboards::fairness));
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1)
 }

@@ -29,6 +29,9 @@ pub mod people;
 pub mod registries;
 pub mod words;
 
+// Reports: dashboards and the fairness view (branch dashboards).
+pub mod dashboards;
+
 /// All page routes.
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -316,6 +319,9 @@ pub fn router() -> Router<AppState> {
         )
         .route("/civic/polls/{id}", get(civic::polls::show))
         .route("/civic/polls/{id}/vote", post(civic::polls::vote))
+        // Reports: dashboards and the fairness view (branch dashboards).
+        .route("/reports/dashboard", get(dashboards::dashboard))
+        .route("/reports/fairness", get(dashboards::fairness))
 }
 
 /// A menu entry.
@@ -393,6 +399,13 @@ impl Frame {
             nav.push(("/assess", "考评", "assess"));
         }
         nav.push(("/civic", "议事与民意", "civic"));
+        // Reports: dashboards for those over a node, the fairness view for employer admins
+        // (branch dashboards).
+        if reports::dashboard::home_unit(access).is_some() {
+            nav.push(("/reports/dashboard", "工作看板", "reports"));
+        } else if access.has(Role::EmployerAdmin) {
+            nav.push(("/reports/fairness", "任务负担", "reports"));
+        }
         if staff {
             nav.push(("/units", "组织与网格", "units"));
             nav.push(("/people", "人员", "people"));
