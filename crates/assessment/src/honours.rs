@@ -248,7 +248,7 @@ async fn points_in(
 ) -> Result<HashMap<i64, (i64, i64)>> {
     let rows = sqlx::query(
         "SELECT a.person_id, CAST(SUM(p.amount) AS BIGINT), \
-         CAST(SUM(CASE WHEN t.kind = 'order.done' THEN 1 ELSE 0 END) AS BIGINT) \
+         CAST(SUM(CASE WHEN t.kind = 'service.order.done' THEN 1 ELSE 0 END) AS BIGINT) \
          FROM ledger_txn t JOIN ledger_posting p ON p.city_id = t.city_id AND p.txn_id = t.id \
          JOIN ledger_account a ON a.city_id = p.city_id AND a.id = p.account_id \
          WHERE t.city_id = $1 AND t.occurred_on >= $2 AND t.occurred_on <= $3 \

@@ -42,7 +42,8 @@ async fn inputs(db: &Db, city_id: i64, p: &Period) -> Result<Inputs> {
         *measures.entry(person).or_default().entry(m).or_default() += v;
     };
     for c in ledger::contributions::by_person(db, city_id, &from, &to).await? {
-        match c.kind.as_str() {
+        // Service credits are kinds `service.<kind>` (ledger::timebank::credit_service).
+        match c.kind.strip_prefix("service.").unwrap_or(&c.kind) {
             "patrol" => {
                 add(c.person_id, Measure::Patrols, c.count);
                 add(c.person_id, Measure::PatrolMinutes, c.minutes);

@@ -91,6 +91,10 @@ async fn demo_city_has_work_in_progress(app: TestApp) {
         .get(&format!("/assessment/results?period={month}"))
         .await;
     assert_eq!(mine.body.as_array().unwrap().len(), 1, "{:?}", mine.body);
+    // Their confirmed patrol counts in 巡查记录 (3.75 of 30: one of eight a month).
+    let patrol = &mine.body[0]["components"][1];
+    assert_eq!(patrol["name"], "巡查记录");
+    assert_eq!(patrol["score_e2"], 375, "{:?}", mine.body);
 }
 
 testkit::backend_tests!(demo_city_has_work_in_progress);
