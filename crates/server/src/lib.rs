@@ -14,6 +14,7 @@ pub mod demo;
 pub mod demo_civic;
 pub mod demo_duty;
 pub mod demo_work;
+pub mod gen_data;
 pub mod jobs;
 
 /// How to run.

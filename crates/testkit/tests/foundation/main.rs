@@ -18,6 +18,7 @@ mod civic_pages;
 mod demo;
 mod duty;
 mod duty_pages;
+mod gen_data;
 mod import;
 mod ledger;
 mod matrix;
