@@ -159,6 +159,21 @@ async fn gen_data_community_is_consistent(app: TestApp) {
     assert_eq!(span.get::<String, _>(0), "2025-12-01");
     assert_eq!(span.get::<String, _>(1), "2026-11-30");
 
+    // The ledger's indexes, dropped for the load, are back.
+    let indexes = match app.backend {
+        testkit::Backend::Sqlite => {
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM sqlite_master WHERE type = 'index' AND name IN \
+             ('ledger_txn_ref', 'ledger_txn_person', 'ledger_posting_account', 'ledger_posting_txn') \
+             AND $1 > 0"
+        }
+        testkit::Backend::Postgres => {
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM pg_indexes WHERE indexname IN \
+             ('ledger_txn_ref', 'ledger_txn_person', 'ledger_posting_account', 'ledger_posting_txn') \
+             AND $1 > 0"
+        }
+    };
+    assert_eq!(scalar(&app, indexes, city).await, 4);
+
     // Deterministic: the same totals on every run and on both backends.
     let points = scalar(
         &app,
