@@ -13,9 +13,9 @@
 #   1. `civicgrid gen-data --scale $BENCH_SCALE` (default city: 100,000 personnel and
 #      10,000,000 contributions over twelve months; the benchmark month is the last of them,
 #      $BENCH_MONTH or last month);
-#   2. the bare SQL aggregation of the month — per person and kind over ledger_posting ⋈
-#      ledger_txn ⋈ ledger_account: points, minutes, number of credits — through sqlite3 /
-#      psql, 3 runs, the median;
+#   2. the bare SQL aggregation of the month — per person and kind over ledger_txn ⋈
+#      ledger_posting ⋈ ledger_account: credits, points, minutes, the same aggregate the
+#      assessment reads — through sqlite3 / psql, 3 runs, the median;
 #   3. `civicgrid assess YYYY-MM` (when the binary has the subcommand; else "not available
 #      yet"), then the same again (idempotent: nothing may change);
 #   4. the server, a page login as the generated city admin, and
@@ -54,19 +54,22 @@ if "$BIN" --help 2>/dev/null | grep -qE '^  assess( |$)'; then HAS_ASSESS=1; fi
 
 RESULTS=()
 
-# The bare aggregation of the month, as one SQL text for both backends.
+# The bare aggregation of the month, one SQL text for both backends: the same aggregate
+# `ledger::contributions::by_person` reads for the assessment (per person and kind:
+# credits, points, minutes; reversed transactions left out).
 bare_sql() {
   local city="$1" from="$2" to="$3"
   cat <<SQL
 SELECT a.person_id, t.kind,
+       CAST(SUM(CASE WHEN p.currency = 'points' THEN 1 ELSE 0 END) AS BIGINT) AS credits,
        CAST(SUM(CASE WHEN p.currency = 'points' THEN p.amount ELSE 0 END) AS BIGINT) AS points_e2,
-       CAST(SUM(CASE WHEN p.currency = 'minutes' THEN p.amount ELSE 0 END) AS BIGINT) AS minutes,
-       SUM(CASE WHEN p.currency = 'points' THEN 1 ELSE 0 END) AS credits
-FROM ledger_posting p
-JOIN ledger_txn t ON t.city_id = p.city_id AND t.id = p.txn_id
+       CAST(SUM(CASE WHEN p.currency = 'minutes' THEN p.amount ELSE 0 END) AS BIGINT) AS minutes
+FROM ledger_txn t
+JOIN ledger_posting p ON p.city_id = t.city_id AND p.txn_id = t.id
 JOIN ledger_account a ON a.city_id = p.city_id AND a.id = p.account_id
-WHERE p.city_id = $city AND a.kind = 'person'
-  AND t.occurred_on >= '$from' AND t.occurred_on <= '$to'
+WHERE t.city_id = $city AND t.occurred_on >= '$from' AND t.occurred_on <= '$to'
+  AND t.kind <> 'reversal' AND a.kind = 'person' AND a.person_id IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM ledger_txn r WHERE r.city_id = t.city_id AND r.reverses_txn_id = t.id)
 GROUP BY a.person_id, t.kind;
 SQL
 }

@@ -1171,7 +1171,7 @@ pub async fn generate(db: &Db, shape: Shape, scale: &str, month: &str) -> anyhow
          patrol_id, department, handler_person_id, dispatcher_person_id, verifier_person_id, \
          reported_at, registered_at, dispatched_at, deadline_at, handled_at, closed_at, \
          rework_count, overdue_at, missed_by_grid, missed_chain, satisfaction, credit_txn_id, \
-         created_at, updated_at",
+         inspection_level, created_at, updated_at",
     );
     case_rows.limit = 500;
     let mut case_id = first_case;
@@ -1328,6 +1328,11 @@ pub async fn generate(db: &Db, shape: Shape, scale: &str, month: &str) -> anyhow
                     chain.as_deref().map_or(V::N, V::S),
                     satisfaction.map_or(V::N, V::S),
                     V::O(credit),
+                    if source == "inspection" {
+                        V::S(*rng.pick(&["province", "city", "district", "district", "street"]))
+                    } else {
+                        V::N
+                    },
                     V::I(reported),
                     V::I(closed.or(handled).unwrap_or(reported)),
                 ]);
@@ -1589,6 +1594,35 @@ pub async fn generate(db: &Db, shape: Shape, scale: &str, month: &str) -> anyhow
         "gen-data: analyze in {:.1}s",
         analyze_started.elapsed().as_secs_f64()
     );
+    // The assessment schemes the benchmark runs: the Zhengzhou preset for the sent-down
+    // personnel (month, quarter, year), the Guancheng one for the staff (grid workers,
+    // cadres: deductions for what inspections and the media found in their grids).
+    let mut schemes = 0;
+    for (preset, kind, periods) in [
+        ("zhengzhou", "personnel", vec!["month", "quarter", "year"]),
+        ("guancheng", "staff", vec!["month"]),
+    ] {
+        let (name, _, _) = assessment::scheme::presets::by_code(preset).context("preset")?;
+        assessment::schemes::create(
+            db,
+            &sys,
+            assessment::schemes::NewScheme {
+                code: format!("gen_{preset}"),
+                name: name.into(),
+                unit_id: root.id,
+                person_kind: Some(kind.into()),
+                role: None,
+                periods: periods.into_iter().map(str::to_owned).collect(),
+                preset: Some(preset.into()),
+                rules: None,
+                effective_from: civil(window_first),
+            },
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("scheme {preset}: {e:?}"))?;
+        schemes += 1;
+    }
+    counts.push(("assessment schemes (presets)".into(), schemes));
     Ok(Summary {
         city_id: city,
         city_code: code.into(),

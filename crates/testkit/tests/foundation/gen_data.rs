@@ -159,6 +159,22 @@ async fn gen_data_community_is_consistent(app: TestApp) {
     assert_eq!(span.get::<String, _>(0), "2025-12-01");
     assert_eq!(span.get::<String, _>(1), "2026-11-30");
 
+    // The city comes with the two preset schemes; assessing its month twice changes
+    // nothing the second time.
+    assert_eq!(count_of(&s, "assessment schemes"), 2);
+    let first = assessment::run::run_period(&app.db, city, "2026-11")
+        .await
+        .unwrap();
+    assert_eq!(first.runs, 2, "{first:?}");
+    assert_eq!(
+        first.people, 58,
+        "50 personnel, 7 staff and the admin: {first:?}"
+    );
+    let again = assessment::run::run_period(&app.db, city, "2026-11")
+        .await
+        .unwrap();
+    assert_eq!((again.people, again.changed), (58, 0), "{again:?}");
+
     // The ledger's indexes, dropped for the load, are back.
     let indexes = match app.backend {
         testkit::Backend::Sqlite => {
@@ -195,7 +211,7 @@ async fn gen_data_community_is_consistent(app: TestApp) {
 }
 
 /// The totals of the community scale for 2026-11 (hundredths of points, minutes).
-const POINTS: i64 = 1_001_575;
-const MINUTES: i64 = 627_375;
+const POINTS: i64 = 1_001_875;
+const MINUTES: i64 = 627_615;
 
 testkit::backend_tests!(gen_data_community_is_consistent);
