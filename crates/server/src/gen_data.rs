@@ -120,6 +120,8 @@ impl Rng {
 }
 
 const DAY: i64 = 86_400_000;
+/// The levels of the inspections that find problems (district ones most often).
+const LEVELS: [&str; 5] = ["province", "city", "district", "district", "street"];
 const HOUR: i64 = 3_600_000;
 /// Beijing is UTC+8 all year.
 const BEIJING: i64 = 8 * HOUR;
@@ -1329,7 +1331,7 @@ pub async fn generate(db: &Db, shape: Shape, scale: &str, month: &str) -> anyhow
                     satisfaction.map_or(V::N, V::S),
                     V::O(credit),
                     if source == "inspection" {
-                        V::S(*rng.pick(&["province", "city", "district", "district", "street"]))
+                        V::S(LEVELS[rng.below(LEVELS.len() as u64) as usize])
                     } else {
                         V::N
                     },
