@@ -61,6 +61,13 @@ pub struct PersonResult {
     pub(crate) unit_path: String,
 }
 
+impl PersonResult {
+    /// The path of the community the result is filed under (for permission checks).
+    pub fn unit_path_for_pages(&self) -> String {
+        self.unit_path.clone()
+    }
+}
+
 /// Which results.
 #[derive(Debug, Clone, Default)]
 pub struct Filter {

@@ -177,7 +177,14 @@ pub async fn run_all(db: &Db, period: &str) -> Result<RunSummary> {
 }
 
 /// Close a run: it is never recomputed after (contests still answer with recorded changes).
-pub async fn close(db: &Db, city_id: i64, scheme_id: i64, period: &str) -> Result<bool> {
+pub async fn close(
+    db: &Db,
+    actor: &Actor,
+    city_id: i64,
+    scheme_id: i64,
+    period: &str,
+) -> Result<bool> {
+    let mut tx = db.begin().await?;
     let res = sqlx::query(
         "UPDATE assess_run SET state = 'closed', closed_at = $1 WHERE city_id = $2 \
          AND scheme_id = $3 AND period = $4 AND state = 'open'",
@@ -186,9 +193,26 @@ pub async fn close(db: &Db, city_id: i64, scheme_id: i64, period: &str) -> Resul
     .bind(city_id)
     .bind(scheme_id)
     .bind(period)
-    .execute(db.writer())
+    .execute(&mut *tx)
     .await?;
-    Ok(res.rows_affected() == 1)
+    if res.rows_affected() != 1 {
+        return Ok(false);
+    }
+    audit::record(
+        &mut tx,
+        actor,
+        Entry {
+            action: "close_period",
+            object_kind: "assess_scheme",
+            object_id: scheme_id,
+            scope_path: "/",
+            before: Some(json!({"period": period, "state": "open"})),
+            after: Some(json!({"period": period, "state": "closed"})),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(true)
 }
 
 /// The stored part of a result that a rerun compares.

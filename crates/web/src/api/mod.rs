@@ -10,6 +10,7 @@ use crate::AppState;
 
 pub mod activities;
 pub mod admin;
+pub mod assessment;
 pub mod auth;
 pub mod bank;
 pub mod bench;
@@ -47,7 +48,8 @@ pub type ApiResult<T> = Result<T, crate::error::ApiError>;
         (name = "patrols", description = "网格巡查：排班、巡查记录、确认与退回"),
         (name = "registries", description = "登记造册：企业、摊点摊贩、道路、楼栋"),
         (name = "duty", description = "值班、请假调班、会议培训"),
-        (name = "civic", description = "民主议事、民意箱、民意测验、平台意见")
+        (name = "civic", description = "民主议事、民意箱、民意测验、平台意见"),
+        (name = "assessment", description = "考评：方案与版本、按期运行、结果与依据、申诉、评优与罚款")
     )
 )]
 struct ApiDoc;
@@ -242,6 +244,17 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(civic::polls, civic::create_poll))
         .routes(routes!(civic::poll))
         .routes(routes!(civic::vote))
-        .routes(routes!(civic::chart));
+        .routes(routes!(civic::chart))
+        .routes(routes!(assessment::schemes, assessment::create_scheme))
+        .routes(routes!(assessment::versions, assessment::add_version))
+        .routes(routes!(assessment::run))
+        .routes(routes!(assessment::close))
+        .routes(routes!(assessment::results))
+        .routes(routes!(assessment::distribution))
+        .routes(routes!(assessment::result))
+        .routes(routes!(assessment::contest))
+        .routes(routes!(assessment::answer))
+        .routes(routes!(assessment::awards))
+        .routes(routes!(assessment::fines));
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1)
 }
