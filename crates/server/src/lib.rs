@@ -15,6 +15,7 @@ pub mod demo_assess;
 pub mod demo_civic;
 pub mod demo_duty;
 pub mod demo_work;
+pub mod gen_data;
 pub mod jobs;
 
 /// How to run.

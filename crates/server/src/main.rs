@@ -93,6 +93,21 @@ enum Command {
         #[arg(long)]
         out: String,
     },
+    /// Benchmarks only: add a synthetic city (organisation, personnel, twelve months of
+    /// recorded contributions, the last month's patrols, cases and meetings) and print
+    /// what was written (used by bench/assess.sh).
+    GenData {
+        /// community (~50 personnel), street, district or city (100,000 personnel,
+        /// 10,000,000 contributions).
+        #[arg(long, default_value = "city")]
+        scale: String,
+        /// The benchmark month `YYYY-MM`, the last of the twelve (default: last month).
+        #[arg(long)]
+        month: Option<String>,
+        /// Also write the summary (ids, login, counts) to FILE as JSON.
+        #[arg(long)]
+        out: Option<String>,
+    },
     /// Consistent online backup to FILE (SQLite: VACUUM INTO; PostgreSQL: use pg_dump).
     Backup {
         /// Where to write the copy.
@@ -232,6 +247,24 @@ async fn main() -> anyhow::Result<()> {
             std::fs::write(out, serde_json::to_vec(&fx)?)
                 .with_context(|| format!("writing {out}"))?;
             println!("案件压测数据已生成：{} 件", fx.cases);
+            Ok(())
+        }
+        Some(Command::GenData { scale, month, out }) => {
+            let shape = server::gen_data::Shape::named(scale).with_context(|| {
+                format!("--scale {scale}: expected community, street, district or city")
+            })?;
+            let db = kernel::Db::connect(&cli.database_url).await?;
+            db.migrate().await?;
+            let month = month
+                .clone()
+                .unwrap_or_else(server::gen_data::previous_month);
+            println!("正在生成 {scale} 规模的数据（考核月份 {month}）……");
+            let summary = server::gen_data::generate(&db, shape, scale, &month).await?;
+            server::gen_data::print(&summary);
+            if let Some(out) = out {
+                std::fs::write(out, serde_json::to_vec_pretty(&summary)?)
+                    .with_context(|| format!("writing {out}"))?;
+            }
             Ok(())
         }
         Some(Command::Backup { file }) => {

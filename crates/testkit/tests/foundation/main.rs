@@ -21,6 +21,7 @@ mod dashboards;
 mod demo;
 mod duty;
 mod duty_pages;
+mod gen_data;
 mod import;
 mod ledger;
 mod matrix;
