@@ -21,3 +21,4 @@ pub use service::{Activity, ActivityQuery, MySignup, get, list};
 pub use signup::{
     MineQuery, MyActivity, Roster, RosterEntry, SignupResult, mine, roster, signup, withdraw,
 };
+pub mod totals;

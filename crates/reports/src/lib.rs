@@ -3,3 +3,11 @@
 //! (双报到反馈), a person's annual report draft (述职报告), dashboard figures with charts
 //! drawn on the server as SVG, and the load and fairness view (the anti-加码 report); each
 //! exports to XLSX and PDF.
+
+// reports-docs (issue 7: export engine, bulletin, employer feedback, 述职 draft)
+pub mod annual;
+pub mod assessed;
+pub mod bulletin;
+pub mod export;
+pub mod feedback;
+pub mod period;
