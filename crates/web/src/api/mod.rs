@@ -16,12 +16,14 @@ pub mod bench;
 pub mod cases;
 pub mod civic;
 pub mod duty;
+// reports (issue 7)
 pub mod inbox;
 pub mod orders;
 pub mod org;
 pub mod patrols;
 pub mod people;
 pub mod registries;
+pub mod reports;
 
 /// Result of an API handler.
 pub type ApiResult<T> = Result<T, crate::error::ApiError>;
@@ -47,7 +49,8 @@ pub type ApiResult<T> = Result<T, crate::error::ApiError>;
         (name = "patrols", description = "网格巡查：排班、巡查记录、确认与退回"),
         (name = "registries", description = "登记造册：企业、摊点摊贩、道路、楼栋"),
         (name = "duty", description = "值班、请假调班、会议培训"),
-        (name = "civic", description = "民主议事、民意箱、民意测验、平台意见")
+        (name = "civic", description = "民主议事、民意箱、民意测验、平台意见"),
+        (name = "reports", description = "报表：月通报、双报到反馈、述职报告（均由工作记录生成，可导出 Excel 和 PDF）")
     )
 )]
 struct ApiDoc;
@@ -242,6 +245,13 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(civic::polls, civic::create_poll))
         .routes(routes!(civic::poll))
         .routes(routes!(civic::vote))
-        .routes(routes!(civic::chart));
+        .routes(routes!(civic::chart))
+        // reports (issue 7) — begin
+        .routes(routes!(reports::bulletin))
+        .routes(routes!(reports::employer))
+        .routes(routes!(reports::annual, reports::save_annual))
+        .routes(routes!(reports::submit_annual))
+        // reports (issue 7) — end
+        ;
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1)
 }

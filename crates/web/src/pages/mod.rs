@@ -27,6 +27,8 @@ pub mod patrols;
 pub mod people;
 pub mod registries;
 pub mod words;
+// reports (issue 7: bulletin, employer feedback, 述职)
+pub mod reports;
 
 /// All page routes.
 pub fn router() -> Router<AppState> {
@@ -243,6 +245,21 @@ pub fn router() -> Router<AppState> {
             "/admin/retention",
             get(admin::retention).post(admin::set_retention),
         )
+        // reports (issue 7) — begin
+        .route("/reports/bulletin", get(reports::bulletin))
+        .route("/reports/bulletin.xlsx", get(reports::bulletin_xlsx))
+        .route("/reports/bulletin.pdf", get(reports::bulletin_pdf))
+        .route("/reports/employer", get(reports::employer))
+        .route("/reports/employer.xlsx", get(reports::employer_xlsx))
+        .route("/reports/employer.pdf", get(reports::employer_pdf))
+        .route(
+            "/me/annual-report",
+            get(reports::annual).post(reports::save_annual),
+        )
+        .route("/me/annual-report/submit", post(reports::submit_annual))
+        .route("/me/annual-report.xlsx", get(reports::annual_xlsx))
+        .route("/me/annual-report.pdf", get(reports::annual_pdf))
+        // reports (issue 7) — end
         .route("/duty", get(duty::home))
         .route("/duty/shifts/{id}/leave", post(duty::request_leave))
         .route("/duty/shifts/{id}/swap", post(duty::propose_swap))
