@@ -93,7 +93,7 @@ fi
 
 status=0
 # E2E_SCRIPTS picks some of them (e.g. E2E_SCRIPTS="loop.mjs open311_client.py").
-for script in ${E2E_SCRIPTS:-journey.mjs work.mjs cases.mjs loop.mjs open311_client.py civic.mjs duty.mjs}; do
+for script in ${E2E_SCRIPTS:-journey.mjs work.mjs cases.mjs loop.mjs open311_client.py civic.mjs duty.mjs assess.mjs}; do
   set +e
   case "$script" in
     *.py)

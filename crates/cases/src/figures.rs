@@ -417,6 +417,128 @@ pub async fn of_person(
     })
 }
 
+/// The figures of every person in one pass, counted as handler (`handler_person_id`) or as
+/// reporter (`reporter_person_id`) of the city's cases in the period: the assessment's
+/// bulk input (按期结案率, 返工率, 有效上报).
+pub async fn per_person(
+    db: &Db,
+    city_id: i64,
+    p: Period,
+    as_reporter: bool,
+) -> Result<std::collections::HashMap<i64, Figures>> {
+    let col = if as_reporter {
+        "reporter_person_id"
+    } else {
+        "handler_person_id"
+    };
+    let sums: Vec<String> = FIGURES
+        .iter()
+        .map(|(code, _)| {
+            format!(
+                "CAST(COALESCE(SUM(CASE WHEN {} THEN 1 ELSE 0 END), 0) AS BIGINT)",
+                condition(code, p).unwrap_or_else(|| "1 = 0".into())
+            )
+        })
+        .collect();
+    let sql = format!(
+        "SELECT {col}, {} FROM case_file WHERE city_id = $1 AND {col} IS NOT NULL \
+         AND reported_at >= $2 AND reported_at < $3 GROUP BY {col}",
+        sums.join(", ")
+    );
+    let rows = sqlx::query(AssertSqlSafe(sql))
+        .bind(city_id)
+        .bind(p.from_ms - 30 * 86_400_000)
+        .bind(p.to_ms)
+        .fetch_all(db.reader())
+        .await?;
+    let mut out = std::collections::HashMap::new();
+    for r in &rows {
+        let v = |i: usize| -> Result<i64> { Ok(r.try_get::<i64, _>(i)?) };
+        out.insert(
+            v(0)?,
+            Figures {
+                reports: v(1)?,
+                valid_reports: v(2)?,
+                filed: v(3)?,
+                should_close: v(4)?,
+                closed: v(5)?,
+                closed_on_time: v(6)?,
+                dispatched: v(7)?,
+                reworked: v(8)?,
+                missed: v(9)?,
+                rated: v(10)?,
+                satisfied: v(11)?,
+                ..Default::default()
+            }
+            .with_rates(),
+        );
+    }
+    Ok(out)
+}
+
+/// A case found outside the grid (media, inspection, hotline) that the grid had not
+/// reported, with the responsible chain recorded when it was registered.
+#[derive(Debug, Clone)]
+pub struct MissedCase {
+    /// The case.
+    pub id: i64,
+    /// Its source.
+    pub source: crate::model::Source,
+    /// The inspecting body's level, when an inspection and stated.
+    pub inspection_level: Option<String>,
+    /// The grid.
+    pub grid_id: Option<i64>,
+    /// When it was registered (立案).
+    pub registered_at: i64,
+    /// What it is, in words (the category and the address).
+    pub label: String,
+    /// The chain: (level, person) for each named link.
+    pub chain: Vec<(String, i64)>,
+}
+
+/// Every case registered in the period that counts against a grid's chain.
+pub async fn missed_in(db: &Db, city_id: i64, p: Period) -> Result<Vec<MissedCase>> {
+    let rows = sqlx::query(
+        "SELECT c.id, c.source, c.inspection_level, c.grid_id, c.registered_at, c.missed_chain, \
+         g.name, c.address FROM case_file c \
+         JOIN case_category g ON g.city_id = c.city_id AND g.id = c.category_id \
+         WHERE c.city_id = $1 AND c.missed_by_grid = 1 AND c.registered_at >= $2 \
+         AND c.registered_at < $3 AND c.state <> 'voided' ORDER BY c.id",
+    )
+    .bind(city_id)
+    .bind(p.from_ms)
+    .bind(p.to_ms)
+    .fetch_all(db.reader())
+    .await?;
+    let mut out = Vec::new();
+    for r in &rows {
+        let source: String = r.try_get(1)?;
+        let chain: Option<String> = r.try_get(5)?;
+        let links: Vec<crate::responsible::Link> = chain
+            .and_then(|c| serde_json::from_str(&c).ok())
+            .unwrap_or_default();
+        let category: String = r.try_get(6)?;
+        let address: String = r.try_get(7)?;
+        out.push(MissedCase {
+            id: r.try_get(0)?,
+            source: crate::model::Source::parse(&source).unwrap_or(crate::model::Source::Media),
+            inspection_level: r.try_get(2)?,
+            grid_id: r.try_get(3)?,
+            registered_at: r.try_get(4)?,
+            label: if address.is_empty() {
+                category
+            } else {
+                format!("{category}（{address}）")
+            },
+            chain: links
+                .into_iter()
+                .filter_map(|l| l.person_id.map(|p| (l.level, p)))
+                .collect(),
+        });
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

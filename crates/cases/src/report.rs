@@ -56,7 +56,18 @@ pub struct NewCase {
     pub reporter_name: Option<String>,
     /// The caller's phone or e-mail (kept masked for others).
     pub reporter_contact: Option<String>,
+    /// For an inspection (督查暗访): the level of the inspecting body — `province`,
+    /// `city`, `district` or `street`; assessment deductions depend on it.
+    pub inspection_level: Option<String>,
 }
+
+/// The levels of an inspecting body (督查组), with their names.
+pub const INSPECTION_LEVELS: [(&str, &str); 4] = [
+    ("province", "省级检查"),
+    ("city", "市级检查"),
+    ("district", "区级检查"),
+    ("street", "街道督查"),
+];
 
 /// An open case near a new report, of the same category.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -341,6 +352,23 @@ pub async fn report(
         }
         Err(e) => return Err(e),
     };
+    let inspection_level = match input.inspection_level.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(_) if source != Some(Source::Inspection) => {
+            p.add("inspection_level", "只有督查暗访的问题才填检查级别");
+            None
+        }
+        Some(l) => match INSPECTION_LEVELS.iter().find(|(c, _)| *c == l) {
+            Some((c, _)) => Some(*c),
+            None => {
+                p.add(
+                    "inspection_level",
+                    "检查级别只能是 province（省级）、city（市级）、district（区级）或 street（街道）",
+                );
+                None
+            }
+        },
+    };
     let description = optional_text(
         &mut p,
         "description",
@@ -413,6 +441,7 @@ pub async fn report(
             state: State::Reported,
             rebound_of: None,
             token: None,
+            inspection_level,
         },
     )
     .await?;
@@ -466,6 +495,7 @@ pub(crate) struct Insert<'a> {
     pub state: State,
     pub rebound_of: Option<i64>,
     pub token: Option<&'a str>,
+    pub inspection_level: Option<&'a str>,
 }
 
 /// Write a new case with its first event and audit entry.
@@ -480,8 +510,9 @@ pub(crate) async fn insert(db: &Db, access: &Access, i: Insert<'_>) -> Result<Ca
              address, lon_e7, lat_e7, crs, grid_id, community_id, unit_path, level_unit_id, \
              level, state, reporter_person_id, reporter_name, reporter_contact, patrol_id, \
              registry_id, department, reported_at, registered_at, rebound_of_id, token, \
-             created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, \
-             $13, $14, 0, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $22, $22) \
+             created_at, updated_at, inspection_level) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, \
+             $9, $10, $11, $12, $13, $14, 0, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, \
+             $25, $22, $22, $26) \
              RETURNING id",
         )
         .bind(access.city_id())
@@ -508,7 +539,8 @@ pub(crate) async fn insert(db: &Db, access: &Access, i: Insert<'_>) -> Result<Ca
         .bind(now)
         .bind((i.state == State::Registered).then_some(now))
         .bind(i.rebound_of)
-        .bind(i.token),
+        .bind(i.token)
+        .bind(i.inspection_level),
     )
     .await?;
     store::add_event(
@@ -531,6 +563,7 @@ pub(crate) async fn insert(db: &Db, access: &Access, i: Insert<'_>) -> Result<Ca
             },
             reason: None,
             data: json!({"source": i.source.as_str(), "channel": i.channel,
+                         "inspection_level": i.inspection_level,
                          "grid_id": i.place.grid.as_ref().map(|g| g.id),
                          "rebound_of": i.rebound_of}),
         },

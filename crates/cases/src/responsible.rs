@@ -153,3 +153,18 @@ pub async fn appoint(db: &Db, access: &Access, unit_id: i64, a: Appoint) -> Resu
     tx.commit().await?;
     chain(db, city, unit_id).await
 }
+
+/// Each person's grid where they are the directly responsible person (直接责任人) — the
+/// grid their results are filed under; one grid per person (the lowest id when several).
+pub async fn direct_grids(db: &Db, city_id: i64) -> Result<std::collections::HashMap<i64, i64>> {
+    let rows = sqlx::query(
+        "SELECT person_id, MIN(unit_id) FROM grid_responsible WHERE city_id = $1 \
+         AND level = 'direct' GROUP BY person_id",
+    )
+    .bind(city_id)
+    .fetch_all(db.reader())
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .collect()
+}

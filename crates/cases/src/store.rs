@@ -96,6 +96,9 @@ pub struct CaseFile {
     pub missed_by_grid: bool,
     /// The grid's responsible chain at that moment (for assessment).
     pub missed_chain: Option<Value>,
+    /// For an inspection: the inspecting body's level (`province`, `city`, `district`,
+    /// `street`), when stated.
+    pub inspection_level: Option<String>,
     /// Merged into this case as a duplicate.
     pub duplicate_of_id: Option<i64>,
     /// A rebound of this closed case.
@@ -145,7 +148,7 @@ pub const COLS: &str = "id, city_id, source, channel, category_id, urgency, desc
     dispatched_at, deadline_at, handled_at, closed_at, voided_reason, rework_count, \
     extended_days, suspended_at, overdue_at, escalate_at, missed_by_grid, missed_chain, \
     duplicate_of_id, rebound_of_id, satisfaction, satisfaction_note, token, credit_txn_id, \
-    created_at, updated_at";
+    created_at, updated_at, inspection_level";
 
 /// A row of [`COLS`].
 pub fn from_row(r: &sqlx::any::AnyRow) -> Result<CaseFile> {
@@ -195,6 +198,7 @@ pub fn from_row(r: &sqlx::any::AnyRow) -> Result<CaseFile> {
         escalate_at: r.try_get("escalate_at")?,
         missed_by_grid: r.try_get::<i64, _>("missed_by_grid")? != 0,
         missed_chain: chain.and_then(|c| serde_json::from_str(&c).ok()),
+        inspection_level: r.try_get("inspection_level")?,
         duplicate_of_id: r.try_get("duplicate_of_id")?,
         rebound_of_id: r.try_get("rebound_of_id")?,
         satisfaction: satisfaction.as_deref().and_then(Satisfaction::parse),

@@ -321,6 +321,7 @@ pub async fn report(
                 state: State::Registered,
                 rebound_of: Some(old.id),
                 token: None,
+                inspection_level: None,
             },
         )
         .await?;

@@ -24,6 +24,60 @@ pub struct Summary {
     pub trainings_excused: i64,
 }
 
+impl Summary {
+    fn add(&mut self, kind: &str, attendance: Option<String>, n: i64) {
+        let (inv, yes, exc) = if kind == "training" {
+            (
+                &mut self.trainings_invited,
+                &mut self.trainings_attended,
+                &mut self.trainings_excused,
+            )
+        } else {
+            (
+                &mut self.meetings_invited,
+                &mut self.meetings_attended,
+                &mut self.meetings_excused,
+            )
+        };
+        *inv += n;
+        match attendance.as_deref() {
+            Some("present") => *yes += n,
+            Some("excused") => *exc += n,
+            _ => {}
+        }
+    }
+}
+
+/// Everyone's counts over the city's meetings that started in `[from_ms, to_ms)` and whose
+/// attendance was confirmed, in one pass (the assessment's bulk input).
+pub async fn summaries(
+    db: &Db,
+    city_id: i64,
+    from_ms: i64,
+    to_ms: i64,
+) -> Result<std::collections::HashMap<i64, Summary>> {
+    let rows = sqlx::query(
+        "SELECT i.person_id, m.kind, i.attendance, COUNT(*) FROM duty_invitee i JOIN duty_meeting m \
+         ON m.city_id = i.city_id AND m.id = i.meeting_id \
+         WHERE i.city_id = $1 AND m.state = 'closed' \
+         AND m.starts_at >= $2 AND m.starts_at < $3 GROUP BY i.person_id, m.kind, i.attendance",
+    )
+    .bind(city_id)
+    .bind(from_ms)
+    .bind(to_ms)
+    .fetch_all(db.reader())
+    .await?;
+    let mut out: std::collections::HashMap<i64, Summary> = std::collections::HashMap::new();
+    for r in &rows {
+        out.entry(r.try_get(0)?).or_default().add(
+            &r.try_get::<String, _>(1)?,
+            r.try_get(2)?,
+            r.try_get(3)?,
+        );
+    }
+    Ok(out)
+}
+
 /// The person's counts over the meetings that started in `[from_ms, to_ms)` and whose
 /// attendance was confirmed.
 pub async fn summary(
@@ -47,28 +101,7 @@ pub async fn summary(
     .await?;
     let mut s = Summary::default();
     for r in &rows {
-        let kind: String = r.try_get(0)?;
-        let att: Option<String> = r.try_get(1)?;
-        let n: i64 = r.try_get(2)?;
-        let (inv, yes, exc) = if kind == "training" {
-            (
-                &mut s.trainings_invited,
-                &mut s.trainings_attended,
-                &mut s.trainings_excused,
-            )
-        } else {
-            (
-                &mut s.meetings_invited,
-                &mut s.meetings_attended,
-                &mut s.meetings_excused,
-            )
-        };
-        *inv += n;
-        match att.as_deref() {
-            Some("present") => *yes += n,
-            Some("excused") => *exc += n,
-            _ => {}
-        }
+        s.add(&r.try_get::<String, _>(0)?, r.try_get(1)?, r.try_get(2)?);
     }
     Ok(s)
 }

@@ -3,6 +3,7 @@
 //! time-bank settings (`rules`), and the operations people use (`timebank`).
 
 pub mod beancount;
+pub mod contributions;
 pub mod engine;
 pub mod exchange;
 pub mod model;

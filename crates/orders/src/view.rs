@@ -450,3 +450,48 @@ pub struct RecommendQuery {
     /// How many (1–50, default 10).
     pub limit: Option<i64>,
 }
+
+/// A person's orders done and confirmed in a period, with the residents' ratings.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DoneByPerson {
+    /// Orders confirmed by the resident (or the responsible cadre).
+    pub done: i64,
+    /// Of those, rated.
+    pub rated: i64,
+    /// Sum of the ratings (1–5 each).
+    pub rating_sum: i64,
+}
+
+/// Everyone's confirmed orders of the city whose confirmation falls in `[from_ms, to_ms)`,
+/// in one pass (the assessment's bulk input).
+pub async fn done_by_person(
+    db: &Db,
+    city_id: i64,
+    from_ms: i64,
+    to_ms: i64,
+) -> Result<std::collections::HashMap<i64, DoneByPerson>> {
+    let rows = sqlx::query(
+        "SELECT assignee_person_id, COUNT(*), \
+         CAST(SUM(CASE WHEN rating IS NULL THEN 0 ELSE 1 END) AS BIGINT), \
+         CAST(COALESCE(SUM(rating), 0) AS BIGINT) FROM service_order \
+         WHERE city_id = $1 AND state = 'confirmed' AND assignee_person_id IS NOT NULL \
+         AND confirmed_at >= $2 AND confirmed_at < $3 GROUP BY assignee_person_id",
+    )
+    .bind(city_id)
+    .bind(from_ms)
+    .bind(to_ms)
+    .fetch_all(db.reader())
+    .await?;
+    let mut out = std::collections::HashMap::new();
+    for r in &rows {
+        out.insert(
+            r.try_get(0)?,
+            DoneByPerson {
+                done: r.try_get(1)?,
+                rated: r.try_get(2)?,
+                rating_sum: r.try_get(3)?,
+            },
+        );
+    }
+    Ok(out)
+}

@@ -1114,3 +1114,63 @@ pub async fn count_unregistered(db: &Db, access: &Access) -> Result<i64> {
     }
     Ok(total)
 }
+
+/// A person a scheme applies to, with what their results are filed under.
+#[derive(Debug, Clone)]
+pub struct Assessable {
+    /// The person.
+    pub id: i64,
+    /// Name.
+    pub name: String,
+    /// Kind.
+    pub kind: String,
+    /// Path of the community the record sits under.
+    pub scope_path: String,
+    /// Employer.
+    pub employer_id: Option<i64>,
+    /// The community the record sits under.
+    pub community_id: Option<i64>,
+}
+
+/// Everyone under `path` (a subtree) of the kind, holding the role when one is given,
+/// who had not left before `on` (`YYYY-MM-DD`) and is not anonymised: the people an
+/// assessment scheme applies to, in one query.
+pub async fn assessable(
+    db: &Db,
+    city_id: i64,
+    path: &str,
+    kind: Option<&str>,
+    role: Option<&str>,
+    on: &str,
+) -> Result<Vec<Assessable>> {
+    let rows = sqlx::query(
+        "SELECT p.id, p.name, p.kind, p.scope_path, p.employer_id, c.id FROM person p \
+         LEFT JOIN org_unit c ON c.city_id = p.city_id AND c.path = p.scope_path \
+         WHERE p.city_id = $1 AND p.scope_path LIKE $2 \
+         AND ($3 = '' OR p.kind = $3) AND (p.left_on IS NULL OR p.left_on >= $4) \
+         AND p.anonymised_at IS NULL \
+         AND ($5 = '' OR EXISTS (SELECT 1 FROM account a JOIN role_grant g \
+              ON g.city_id = a.city_id AND g.account_id = a.id \
+              WHERE a.city_id = p.city_id AND a.person_id = p.id AND g.role = $5)) \
+         ORDER BY p.id",
+    )
+    .bind(city_id)
+    .bind(format!("{path}%"))
+    .bind(kind.unwrap_or(""))
+    .bind(on)
+    .bind(role.unwrap_or(""))
+    .fetch_all(db.reader())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Assessable {
+                id: r.try_get(0)?,
+                name: r.try_get(1)?,
+                kind: r.try_get(2)?,
+                scope_path: r.try_get(3)?,
+                employer_id: r.try_get(4)?,
+                community_id: r.try_get(5)?,
+            })
+        })
+        .collect()
+}

@@ -555,6 +555,7 @@ pub async fn generate(db: &Db, scale: Scale, password: &str) -> anyhow::Result<V
             .collect();
         crate::demo_work::patrols_and_registries(db, password, &first).await?;
         crate::demo_duty::generate(db, password, c1, &grids[0]).await?;
+        crate::demo_assess::generate(db, password, c1, &grids[0]).await?;
     }
     logins.extend(
         crate::demo_civic::generate(db, password, city_id, root.id, &streets[0], c1).await?,

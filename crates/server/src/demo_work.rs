@@ -13,7 +13,7 @@ use org::units::Unit;
 
 const DAY: i64 = 86_400_000;
 
-async fn as_user(db: &Db, login: &str, password: &str) -> anyhow::Result<Access> {
+pub(crate) async fn as_user(db: &Db, login: &str, password: &str) -> anyhow::Result<Access> {
     let s = org::auth::login(db, login, password, "127.0.0.1", "api")
         .await
         .with_context(|| format!("logging in as {login}"))?;
@@ -362,10 +362,13 @@ async fn demo_cases(db: &Db, password: &str, community: &Unit, grid: &Unit) -> a
         address: "胜利街 70 号".into(),
         lon: Some(lon - 0.0009),
         lat: Some(lat + 0.0021),
+        source: Some("inspection".into()),
+        inspection_level: Some("city".into()),
         ..Default::default()
     };
     let (c, _) = cases::report::report(db, &inspector, found.clone(), "web").await?;
     flow::register(db, &cadre, c.id).await?;
+    found.inspection_level = None;
     // A 12345 call entered by the cadre.
     found.category_id = Some(cases::category::by_code(db, city, "E0502").await?.id);
     found.source = Some("hotline".into());

@@ -57,7 +57,49 @@ pub async fn run_due(db: &Db) -> anyhow::Result<()> {
 pub async fn run_due_at(db: &Db, now: i64) -> anyhow::Result<()> {
     deadlines(db, now, &format!("{}", now / 600_000)).await?;
     let day = today().to_string();
-    once(db, "retention", &day, org::retention::run(db, now_ms())).await
+    once(db, "retention", &day, org::retention::run(db, now_ms())).await?;
+    assessments(db).await
+}
+
+/// The assessment runs due: at the start of a month the month before (月通报), of a
+/// quarter the quarter before (季考核), of a year the year before (年总评) — each once,
+/// caught up at start when missed. The run before the last is closed then: a period is
+/// open for one more period for late records and contests, and never recomputed after.
+async fn assessments(db: &Db) -> anyhow::Result<()> {
+    use assessment::period::{Period, PeriodKind};
+    let today = today();
+    for kind in [PeriodKind::Month, PeriodKind::Quarter, PeriodKind::Year] {
+        let last = Period::of_kind(kind, today).previous();
+        let period = last.to_string();
+        once(db, "assess", &period, assessment::run::run_all(db, &period)).await?;
+        let before = last.previous().to_string();
+        once(db, "assess_close", &before, close_all(db, before.clone())).await?;
+    }
+    Ok(())
+}
+
+async fn close_all(db: &Db, period: String) -> kernel::Result<i64> {
+    let mut closed = 0;
+    let rows = sqlx::query("SELECT id FROM city ORDER BY id")
+        .fetch_all(db.reader())
+        .await?;
+    for r in &rows {
+        let city: i64 = sqlx::Row::try_get(r, 0)?;
+        for s in assessment::schemes::all(db, city).await? {
+            if assessment::run::close(
+                db,
+                &kernel::audit::Actor::system(city, "考评"),
+                city,
+                s.id,
+                &period,
+            )
+            .await?
+            {
+                closed += 1;
+            }
+        }
+    }
+    Ok(closed)
 }
 
 /// `civicgrid run-jobs --at`: the deadline sweeps as of `now`, run whether or not a run for

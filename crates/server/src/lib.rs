@@ -11,6 +11,7 @@ use kernel::Db;
 pub mod bench_cases;
 pub mod bench_fixture;
 pub mod demo;
+pub mod demo_assess;
 pub mod demo_civic;
 pub mod demo_duty;
 pub mod demo_work;

@@ -57,6 +57,12 @@ enum Command {
         #[arg(long)]
         at: Option<String>,
     },
+    /// Run an assessment period for every city (`YYYY-MM`, `YYYY-Qn` or `YYYY`); running it
+    /// again gives the same results.
+    Assess {
+        /// The period.
+        period: String,
+    },
     /// Import a spreadsheet (units or people) as the platform; all rows or none.
     Import {
         /// `units` (organisation tree) or `people` (personnel list).
@@ -169,6 +175,22 @@ async fn main() -> anyhow::Result<()> {
                 None => server::jobs::run_due(&db).await?,
             }
             println!("到期的任务已执行");
+            Ok(())
+        }
+        Some(Command::Assess { period }) => {
+            let db = kernel::Db::connect(&cli.database_url).await?;
+            db.migrate().await?;
+            let started = std::time::Instant::now();
+            let s = assessment::run::run_all(&db, period)
+                .await
+                .map_err(|e| anyhow::anyhow!("{period}: {e}"))?;
+            println!(
+                "考评 {period} 完成：{} 个方案，{} 人，{} 条结果新写入或有变化（{} 毫秒）",
+                s.runs,
+                s.people,
+                s.changed,
+                started.elapsed().as_millis()
+            );
             Ok(())
         }
         Some(Command::Import { kind, file, city }) => {

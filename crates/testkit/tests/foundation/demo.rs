@@ -69,6 +69,28 @@ async fn demo_city_has_work_in_progress(app: TestApp) {
     assert_eq!(waiting.body["items"].as_array().unwrap().len(), 1);
     let slots = personnel.get("/patrols/roster/mine").await;
     assert_eq!(slots.body.as_array().unwrap().len(), 1);
+
+    // This month's work is assessed under the seeds' schemes: the grid leader's result
+    // carries the deductions of the province's and the city's inspections and the media.
+    let month = assessment::period::Period::month_of(kernel::time::today()).to_string();
+    let grid = app.api("grid").await;
+    let own = grid
+        .get(&format!("/assessment/results?period={month}"))
+        .await;
+    assert_eq!(own.status, 200, "{:?}", own.body);
+    let gc = own
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["scheme_name"] == "管城区网格化管理督查考核")
+        .unwrap_or_else(|| panic!("{:?}", own.body));
+    assert_eq!(gc["deductions_e2"], 1500 + 1000 + 2000, "{gc:?}");
+    assert_eq!(gc["disqualified"], true);
+    let mine = personnel
+        .get(&format!("/assessment/results?period={month}"))
+        .await;
+    assert_eq!(mine.body.as_array().unwrap().len(), 1, "{:?}", mine.body);
 }
 
 testkit::backend_tests!(demo_city_has_work_in_progress);

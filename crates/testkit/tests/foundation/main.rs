@@ -4,6 +4,7 @@
 mod activities;
 mod activities_attendance;
 mod activity_pages;
+mod assess;
 mod audit;
 mod auth;
 mod bank_more;

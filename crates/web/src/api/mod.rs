@@ -10,6 +10,7 @@ use crate::AppState;
 
 pub mod activities;
 pub mod admin;
+pub mod assessment;
 pub mod auth;
 pub mod bank;
 pub mod bench;
@@ -50,6 +51,7 @@ pub type ApiResult<T> = Result<T, crate::error::ApiError>;
         (name = "registries", description = "登记造册：企业、摊点摊贩、道路、楼栋"),
         (name = "duty", description = "值班、请假调班、会议培训"),
         (name = "civic", description = "民主议事、民意箱、民意测验、平台意见"),
+        (name = "assessment", description = "考评：方案与版本、按期运行、结果与依据、申诉、评优与罚款"),
         (name = "reports", description = "报表：月通报、双报到反馈、述职报告（均由工作记录生成，可导出 Excel 和 PDF）")
     )
 )]
@@ -246,6 +248,17 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(civic::poll))
         .routes(routes!(civic::vote))
         .routes(routes!(civic::chart))
+        .routes(routes!(assessment::schemes, assessment::create_scheme))
+        .routes(routes!(assessment::versions, assessment::add_version))
+        .routes(routes!(assessment::run))
+        .routes(routes!(assessment::close))
+        .routes(routes!(assessment::results))
+        .routes(routes!(assessment::distribution))
+        .routes(routes!(assessment::result))
+        .routes(routes!(assessment::contest))
+        .routes(routes!(assessment::answer))
+        .routes(routes!(assessment::awards))
+        .routes(routes!(assessment::fines))
         // reports (issue 7) — begin
         .routes(routes!(reports::bulletin))
         .routes(routes!(reports::employer))

@@ -13,6 +13,7 @@ use crate::AppState;
 
 pub mod activities;
 pub mod admin;
+pub mod assess;
 pub mod auth;
 pub mod bank;
 pub mod cases;
@@ -245,6 +246,11 @@ pub fn router() -> Router<AppState> {
             "/admin/retention",
             get(admin::retention).post(admin::set_retention),
         )
+        .route("/assess", get(assess::home))
+        .route("/assess/results", get(assess::unit_results))
+        .route("/assess/results/{id}", get(assess::result))
+        .route("/assess/results/{id}/contest", post(assess::contest))
+        .route("/assess/results/{id}/answer", post(assess::answer))
         // reports (issue 7) — begin
         .route("/reports/bulletin", get(reports::bulletin))
         .route("/reports/bulletin.xlsx", get(reports::bulletin_xlsx))
@@ -399,6 +405,9 @@ impl Frame {
                 nav.push(("/patrols", "巡查", "patrols"));
                 nav.push(("/duty", "值班与会议", "duty"));
             }
+        }
+        if staff || personnel || !access.employer_ids().is_empty() {
+            nav.push(("/assess", "考评", "assess"));
         }
         nav.push(("/civic", "议事与民意", "civic"));
         if staff {

@@ -54,6 +54,8 @@ pub struct ReportForm {
     #[serde(default)]
     reporter_contact: String,
     #[serde(default)]
+    inspection_level: String,
+    #[serde(default)]
     patrol: String,
     #[serde(default)]
     toast: Option<String>,
@@ -74,6 +76,7 @@ struct ReportPage {
     groups: Vec<Group>,
     units: Vec<Choice>,
     sources: Vec<Choice>,
+    levels: Vec<Choice>,
     resident: bool,
     home: String,
     errors: FormErrors,
@@ -204,6 +207,14 @@ async fn form_view(
         Err(_) => String::new(),
     };
     let sources = sources_for(a, &form.source);
+    let levels = std::iter::once(("", "未注明"))
+        .chain(cases::report::INSPECTION_LEVELS)
+        .map(|(v, l)| Choice {
+            value: v.into(),
+            label: l.into(),
+            selected: form.inspection_level == v,
+        })
+        .collect();
     let back = if super::reads_as_staff(a) {
         "/cases"
     } else {
@@ -218,6 +229,7 @@ async fn form_view(
         groups,
         units,
         sources,
+        levels,
         resident,
         home,
         errors,
@@ -323,6 +335,7 @@ pub async fn submit(
                 patrol_id: form.patrol.trim().parse().ok(),
                 reporter_name: some(&form.reporter_name),
                 reporter_contact: some(&form.reporter_contact),
+                inspection_level: some(&form.inspection_level),
             },
             "web",
         )
