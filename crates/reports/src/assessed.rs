@@ -3,8 +3,8 @@
 //! and fines). Kept behind this one module so the reports depend on that API in one
 //! place.
 //!
-//! ADAPTER: until the assessment crate's read API lands on main, these functions return
-//! no results (all grades zero); the report pages say "尚无考核结果".
+//! Results of quarters and years start on the first day of their first month too, so
+//! month reports keep only the results whose period is exactly the month asked for.
 
 use kernel::{Db, Result};
 use org::Access;
@@ -93,98 +93,152 @@ pub struct Fine {
 }
 
 /// Whether real assessment results are read (false while the adapter stands in).
-pub const CONNECTED: bool = false;
+pub const CONNECTED: bool = true;
 
-fn all_grades(counts: &[(String, i64)]) -> Vec<GradeCount> {
-    [
-        ("excellent", "优秀"),
-        ("good", "良好"),
-        ("pass", "合格"),
-        ("fail", "不合格"),
-    ]
-    .iter()
-    .map(|(g, l)| GradeCount {
-        grade: (*g).into(),
-        label: (*l).into(),
-        count: counts
-            .iter()
-            .find(|(c, _)| c == g)
-            .map(|(_, n)| *n)
-            .unwrap_or(0),
-    })
-    .collect()
+fn result_of(r: &assessment::results::PersonResult) -> Result_ {
+    Result_ {
+        id: r.id,
+        period: r.period.clone(),
+        person_id: r.person_id,
+        person_name: r.person_name.clone(),
+        total_e2: r.total_e2,
+        grade_label: r.grade_label.clone(),
+    }
+}
+
+fn deduction_of(d: assessment::results::Deduction) -> Deduction {
+    Deduction {
+        result_id: d.result_id,
+        person_id: d.person_id,
+        person_name: d.person_name,
+        label: d.label,
+        points_e2: d.points_e2,
+        cause_kind: d.cause_kind,
+        cause_id: d.cause_id,
+        cause_label: d.cause_label,
+    }
 }
 
 /// Grade distribution of a subtree for a period (all four grades).
 pub async fn distribution(
-    _db: &Db,
-    _city_id: i64,
-    _unit_path: &str,
-    _period: &str,
+    db: &Db,
+    city_id: i64,
+    unit_path: &str,
+    period: &str,
 ) -> Result<Vec<GradeCount>> {
-    Ok(all_grades(&[]))
+    Ok(
+        assessment::results::distribution(db, city_id, unit_path, period)
+            .await?
+            .into_iter()
+            .map(|g| GradeCount {
+                grade: g.grade,
+                label: g.label,
+                count: g.count,
+            })
+            .collect(),
+    )
 }
 
-/// Deductions in a subtree for results whose period lies in `[from, to]` (dates).
+/// Deductions in a subtree of the results of exactly `period` (whose days are
+/// `[from, to]`).
 pub async fn deductions_under(
-    _db: &Db,
-    _access: &Access,
-    _unit_path: &str,
-    _from: &str,
-    _to: &str,
+    db: &Db,
+    access: &Access,
+    unit_path: &str,
+    period: &str,
+    from: &str,
+    to: &str,
 ) -> Result<Vec<Deduction>> {
-    Ok(Vec::new())
+    let filter = assessment::results::Filter {
+        unit_path: Some(unit_path.to_owned()),
+        ..Default::default()
+    };
+    let ids: std::collections::HashSet<i64> =
+        assessment::results::query(db, access, &filter, from, to)
+            .await?
+            .into_iter()
+            .filter(|r| r.period == period)
+            .map(|r| r.id)
+            .collect();
+    Ok(
+        assessment::results::deductions(db, access, &filter, from, to)
+            .await?
+            .into_iter()
+            .filter(|d| ids.contains(&d.result_id))
+            .map(deduction_of)
+            .collect(),
+    )
+}
+
+fn award_of(a: assessment::honours::Award) -> Award {
+    Award {
+        label: a.label,
+        person_id: a.person_id,
+        person_name: a.person_name,
+        unit_name: a.unit_name,
+        basis: a.basis,
+    }
 }
 
 /// Awards of a subtree for a period.
-pub async fn awards(
-    _db: &Db,
-    _access: &Access,
-    _unit_path: &str,
-    _period: &str,
+pub async fn awards(db: &Db, access: &Access, unit_path: &str, period: &str) -> Result<Vec<Award>> {
+    Ok(assessment::honours::awards(db, access, unit_path, period)
+        .await?
+        .into_iter()
+        .map(award_of)
+        .collect())
+}
+
+/// Awards of a period anywhere the caller reads (their top units), for the people in
+/// `ids`.
+pub async fn awards_of_people(
+    db: &Db,
+    access: &Access,
+    ids: &[i64],
+    period: &str,
 ) -> Result<Vec<Award>> {
-    Ok(Vec::new())
+    let mut out = Vec::new();
+    for (_, path) in access.top_units() {
+        for a in assessment::honours::awards(db, access, &path, period).await? {
+            if ids.contains(&a.person_id) {
+                out.push(award_of(a));
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Fines of a subtree for a period.
-pub async fn fines(
-    _db: &Db,
-    _access: &Access,
-    _unit_path: &str,
-    _period: &str,
-) -> Result<Vec<Fine>> {
-    Ok(Vec::new())
+pub async fn fines(db: &Db, access: &Access, unit_path: &str, period: &str) -> Result<Vec<Fine>> {
+    Ok(assessment::honours::fines(db, access, unit_path, period)
+        .await?
+        .into_iter()
+        .map(|f| Fine {
+            person_id: f.person_id,
+            person_name: f.person_name,
+            amount_fen: f.amount_fen,
+            case_id: f.case_id,
+            case_label: f.case_label,
+            found_on: f.found_on,
+        })
+        .collect())
 }
 
-/// Results of an employer's people whose period lies in `[from, to]`.
+/// Results of an employer's people whose period starts inside `[from, to]`.
 pub async fn results_of_employer(
-    _db: &Db,
-    _access: &Access,
-    _employer_id: i64,
-    _from: &str,
-    _to: &str,
+    db: &Db,
+    access: &Access,
+    employer_id: i64,
+    from: &str,
+    to: &str,
 ) -> Result<Vec<Result_>> {
-    Ok(Vec::new())
-}
-
-/// A person's results whose period lies in `[from, to]`.
-pub async fn results_of_person(
-    _db: &Db,
-    _access: &Access,
-    _person_id: i64,
-    _from: &str,
-    _to: &str,
-) -> Result<Vec<Result_>> {
-    Ok(Vec::new())
-}
-
-/// Deductions of one person whose period lies in `[from, to]`.
-pub async fn deductions_of_person(
-    _db: &Db,
-    _access: &Access,
-    _person_id: i64,
-    _from: &str,
-    _to: &str,
-) -> Result<Vec<Deduction>> {
-    Ok(Vec::new())
+    let filter = assessment::results::Filter {
+        employer_id: Some(employer_id),
+        ..Default::default()
+    };
+    Ok(assessment::results::query(db, access, &filter, from, to)
+        .await?
+        .iter()
+        .map(result_of)
+        .collect())
 }

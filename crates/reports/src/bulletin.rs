@@ -242,7 +242,8 @@ pub async fn generate(db: &Db, access: &Access, q: &BulletinQuery) -> Result<Bul
         assessment: AssessmentPart {
             connected: assessed::CONNECTED,
             grades: assessed::distribution(db, city, &unit.path, &period).await?,
-            deductions: assessed::deductions_under(db, access, &unit.path, &from, &to).await?,
+            deductions: assessed::deductions_under(db, access, &unit.path, &period, &from, &to)
+                .await?,
             awards: assessed::awards(db, access, &unit.path, &period).await?,
             fines: assessed::fines(db, access, &unit.path, &period).await?,
         },
@@ -332,8 +333,11 @@ impl Bulletin {
             grades.row(vec![g.label.clone().into(), g.count.into()]);
         }
         let mut s = section("五、考核结果", grades);
-        if !a.connected {
-            s.paragraphs.push("考核结果尚未接入，本节暂无数据。".into());
+        if a.grades.iter().all(|g| g.count == 0) {
+            s.paragraphs.push("本月尚无考核结果。".into());
+        } else {
+            s.paragraphs
+                .push("各人的得分和依据见“考评”页面，这里只列等次人数。".into());
         }
         sections.push(s);
         let mut d = Table::new(&["关联案件", "姓名", "扣分事由", "扣分"]);

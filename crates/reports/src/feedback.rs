@@ -138,13 +138,11 @@ async fn live(
     }
     let mut awards: HashMap<i64, Vec<String>> = HashMap::new();
     for m in &months {
-        for a in assessed::awards(db, access, "/", &m.to_string()).await? {
-            if ids.contains(&a.person_id) {
-                awards
-                    .entry(a.person_id)
-                    .or_default()
-                    .push(format!("{} {}", m.label(), a.label));
-            }
+        for a in assessed::awards_of_people(db, access, &ids, &m.to_string()).await? {
+            awards
+                .entry(a.person_id)
+                .or_default()
+                .push(format!("{} {}", m.label(), a.label));
         }
     }
     let mut lines = Vec::new();
@@ -328,14 +326,11 @@ impl Feedback {
         if self.people.is_empty() {
             s1.paragraphs = vec!["本单位还没有双报到的人员。".into()];
         }
-        let mut s2 = Section {
+        let s2 = Section {
             heading: "二、考核结果".into(),
             paragraphs: vec!["考核结果与派出单位绩效挂钩；“—”表示该月未参加考核。".into()],
             table: Some(grades),
         };
-        if !assessed::CONNECTED {
-            s2.paragraphs.push("考核结果尚未接入。".into());
-        }
         let mut s3 = Section {
             heading: "三、表扬与荣誉".into(),
             paragraphs: Vec::new(),
