@@ -157,7 +157,7 @@ pub fn markup(doc: &Document) -> String {
                 m.push_str(&format!("#block({})\n", lit(line)));
             }
         }
-        if let Some(t) = &s.table {
+        if let Some(t) = s.table.as_ref().filter(|t| !t.rows.is_empty()) {
             let n = t.headers.len().max(1);
             m.push_str(&format!(
                 "#table(columns: {n}, stroke: 0.5pt + luma(150), inset: 5pt, \

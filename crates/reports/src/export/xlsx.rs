@@ -59,7 +59,7 @@ fn write_section(ws: &mut Worksheet, f: &Formats, s: &Section, mut row: u32) -> 
         ws.write_string(row, 0, p).map_err(err)?;
         row += 1;
     }
-    if let Some(t) = &s.table {
+    if let Some(t) = s.table.as_ref().filter(|t| !t.rows.is_empty()) {
         for (c, h) in t.headers.iter().enumerate() {
             ws.write_string_with_format(row, c as u16, h, &f.header)
                 .map_err(err)?;
