@@ -2,8 +2,8 @@
 //
 // The demo city's month of work has been assessed under the seeds' schemes. `cadre` opens
 // the community's results for this month, reads the grade distribution and the deductions,
-// follows a deduction down to the case that caused it, and (when the reports pages are
-// there) the month's bulletin with its PDF and Excel exports; `grid` (the grid leader the
+// opens the month's bulletin (月通报), follows its provincial-inspection deduction down to
+// the case that caused it, and downloads the bulletin as PDF and Excel; `grid` (the grid leader the
 // deductions fall on) contests one of their results with a reason; `cadre` answers it with
 // a changed total; `grid` sees the answer and the recorded change. The phone run contests
 // the Guancheng result, the desktop run the Gulou one (each result can be contested once).
@@ -56,7 +56,7 @@ async function journey(browser, run) {
   check(mine, `a ${scheme} result`);
   const community = mine.community_id;
 
-  // The cadre: the community's results, a deduction, down to its case.
+  // The cadre: the community's results for the month.
   const c = await user(browser, run, 'cadre');
   await openByLink(c, '/assess');
   await expectText(c.locator('main'), '单位考评结果', 'the cadre can look at the unit results');
@@ -67,31 +67,39 @@ async function journey(browser, run) {
   await expectText(c.locator('main'), '等次分布', 'the results page shows the distribution');
   await expectText(c.locator('main'), '省级检查发现问题', 'the provincial inspection deduction is listed');
   await shot(c, 'unit-results');
-  const ded = c.locator('li').filter({ hasText: '省级检查发现问题' }).first();
-  const caseLink = ded.locator('a[href^="/cases/"]').first();
-  const caseHref = await caseLink.getAttribute('href');
-  await Promise.all([c.waitForURL((u) => u.pathname === caseHref), caseLink.click()]);
+
+  // The month's bulletin (月通报), generated from the records: a deduction down to its case.
+  await c.goto(`${BASE_URL}/reports/bulletin?unit=${community}&period=${period}`);
+  await expectText(c.locator('main'), '工作通报', 'the bulletin opens');
+  await expectText(c.locator('main'), '省级检查发现问题', 'the bulletin lists the deduction');
+  await shot(c, 'bulletin');
+  const row = c.locator('tr, li').filter({ hasText: '省级检查发现问题' }).first();
+  const first = row.locator('a').first();
+  const href = await first.getAttribute('href');
+  await Promise.all([c.waitForURL((u) => u.pathname === href.split('?')[0]), first.click()]);
+  if (!new URL(c.url()).pathname.startsWith('/cases/')) {
+    // The deduction's result first, then its case.
+    await shot(c, 'bulletin-deduction-result');
+    const caseLink = c.locator('li').filter({ hasText: '省级检查发现问题' }).locator('a[href^="/cases/"]').first();
+    const caseHref = await caseLink.getAttribute('href');
+    await Promise.all([c.waitForURL((u) => u.pathname === caseHref), caseLink.click()]);
+  }
   await expectText(c.locator('main'), '遮阳蓬', 'the deduction leads to the case that caused it');
   await shot(c, 'deduction-case');
 
-  // The month's bulletin and its exports, when the reports pages are there.
-  const bulletin = `/reports/bulletin?unit=${community}&period=${period}`;
-  const resp = await c.goto(BASE_URL + bulletin);
-  if (resp && resp.status() === 200) {
-    await expectText(c.locator('main'), '月通报', 'the bulletin opens');
-    await shot(c, 'bulletin');
-    for (const [ext, magic] of [['pdf', '%PDF'], ['xlsx', 'PK']]) {
-      const link = c.locator(`a[href*="bulletin.${ext}"]`).first();
-      check(await link.count(), `the bulletin links its ${ext} export`);
-      const [dl] = await Promise.all([c.waitForEvent('download'), link.click()]);
-      const file = join(OUT, `assess-${run.viewport}-bulletin.${ext}`);
-      await dl.saveAs(file);
-      const head = (await import('node:fs')).readFileSync(file).subarray(0, 4).toString('latin1');
-      check(head.startsWith(magic), `the ${ext} export is a ${ext} file (starts ${JSON.stringify(head)})`);
-      log(`export ${ext}: ${file}`);
-    }
-  } else {
-    log(`no bulletin page yet (${resp && resp.status()}): skipped the exports`);
+  // The bulletin's exports: the same content as PDF and Excel.
+  await c.goto(`${BASE_URL}/reports/bulletin?unit=${community}&period=${period}`);
+  for (const [ext, magic] of [['pdf', '%PDF'], ['xlsx', 'PK']]) {
+    const link = c.locator(`a[href*="bulletin.${ext}"]`).first();
+    check(await link.count(), `the bulletin links its ${ext} export`);
+    const res = await c.context().request.get(BASE_URL + (await link.getAttribute('href')));
+    check(res.status() === 200, `the ${ext} export answers 200, not ${res.status()}`);
+    const body = await res.body();
+    const head = body.subarray(0, 4).toString('latin1');
+    check(head.startsWith(magic), `the ${ext} export is a ${ext} file (starts ${JSON.stringify(head)})`);
+    const file = join(OUT, `assess-${run.viewport}-bulletin.${ext}`);
+    writeFileSync(file, body);
+    log(`export ${ext}: ${file} (${body.length} bytes)`);
   }
 
   // The grid leader contests; the cadre answers with a change; the answer is shown.

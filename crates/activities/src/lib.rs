@@ -22,3 +22,4 @@ pub use service::{Activity, ActivityQuery, MySignup, get, list};
 pub use signup::{
     MineQuery, MyActivity, Roster, RosterEntry, SignupResult, mine, roster, signup, withdraw,
 };
+pub mod totals;

@@ -79,9 +79,10 @@ pub(crate) async fn derive(
     s: &Scheme,
     rules: &Rules,
     p: &Period,
-    missed: &[cases::figures::MissedCase],
+    inputs: &crate::run::Inputs,
     scored: &[Scored],
 ) -> Result<()> {
+    let missed = &inputs.missed;
     for t in ["assess_award", "assess_fine"] {
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "DELETE FROM {t} WHERE city_id = $1 AND run_id = $2"
@@ -181,7 +182,7 @@ pub(crate) async fn derive(
         }
     }
     // The points lists of the period.
-    let db_less = points_in(tx, city_id, p).await?;
+    let db_less = &inputs.points;
     let threshold = threshold(tx, city_id, &p.last_day().to_string()).await?;
     let failed = failed_this_year(tx, city_id, year).await?;
     for x in scored {
@@ -238,32 +239,6 @@ pub(crate) async fn derive(
         .await?;
     }
     Ok(())
-}
-
-/// Points earned in the period and the resident-confirmed services (orders done), per person.
-async fn points_in(
-    tx: &mut sqlx::AnyConnection,
-    city_id: i64,
-    p: &Period,
-) -> Result<HashMap<i64, (i64, i64)>> {
-    let rows = sqlx::query(
-        "SELECT a.person_id, CAST(SUM(p.amount) AS BIGINT), \
-         CAST(SUM(CASE WHEN t.kind = 'service.order.done' THEN 1 ELSE 0 END) AS BIGINT) \
-         FROM ledger_txn t JOIN ledger_posting p ON p.city_id = t.city_id AND p.txn_id = t.id \
-         JOIN ledger_account a ON a.city_id = p.city_id AND a.id = p.account_id \
-         WHERE t.city_id = $1 AND t.occurred_on >= $2 AND t.occurred_on <= $3 \
-         AND a.kind = 'person' AND p.currency = 'points' GROUP BY a.person_id",
-    )
-    .bind(city_id)
-    .bind(p.first_day().to_string())
-    .bind(p.last_day().to_string())
-    .fetch_all(&mut *tx)
-    .await?;
-    let mut out = HashMap::new();
-    for r in &rows {
-        out.insert(r.try_get(0)?, (r.try_get(1)?, r.try_get(2)?));
-    }
-    Ok(out)
 }
 
 async fn threshold(tx: &mut sqlx::AnyConnection, city_id: i64, on: &str) -> Result<i64> {

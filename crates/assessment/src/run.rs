@@ -29,19 +29,30 @@ pub struct RunSummary {
 }
 
 /// The records of a period, read once for every scheme.
-struct Inputs {
+pub(crate) struct Inputs {
     measures: HashMap<i64, Measures>,
-    missed: Vec<cases::figures::MissedCase>,
+    /// Points earned in the period and resident-confirmed orders, per person (honours).
+    pub(crate) points: HashMap<i64, (i64, i64)>,
+    pub(crate) missed: Vec<cases::figures::MissedCase>,
     grids: HashMap<i64, i64>,
 }
 
 async fn inputs(db: &Db, city_id: i64, p: &Period) -> Result<Inputs> {
     let (from, to) = (p.first_day().to_string(), p.last_day().to_string());
     let mut measures: HashMap<i64, Measures> = HashMap::new();
+    let mut points: HashMap<i64, (i64, i64)> = HashMap::new();
+    let contributions = ledger::contributions::by_person(db, city_id, &from, &to).await?;
+    for c in &contributions {
+        let e = points.entry(c.person_id).or_default();
+        e.0 += c.points_e2;
+        if c.kind == "service.order.done" {
+            e.1 += c.count;
+        }
+    }
     let mut add = |person: i64, m: Measure, v: i64| {
         *measures.entry(person).or_default().entry(m).or_default() += v;
     };
-    for c in ledger::contributions::by_person(db, city_id, &from, &to).await? {
+    for c in contributions {
         // Service credits are kinds `service.<kind>` (ledger::timebank::credit_service).
         match c.kind.strip_prefix("service.").unwrap_or(&c.kind) {
             "patrol" => {
@@ -93,6 +104,7 @@ async fn inputs(db: &Db, city_id: i64, p: &Period) -> Result<Inputs> {
     }
     Ok(Inputs {
         measures,
+        points,
         missed: cases::figures::missed_in(db, city_id, cp).await?,
         grids: cases::responsible::direct_grids(db, city_id).await?,
     })
@@ -535,7 +547,7 @@ async fn run_scheme(
         s,
         rules,
         p,
-        &inputs.missed,
+        inputs,
         &rows_view(&rows),
     )
     .await?;

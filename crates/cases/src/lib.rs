@@ -28,3 +28,4 @@ pub use model::{Source, State, Urgency};
 pub use report::NewCase;
 pub use store::CaseFile;
 pub use view::{CaseQuery, CaseView};
+pub mod totals;

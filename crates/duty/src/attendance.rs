@@ -105,3 +105,128 @@ pub async fn summary(
     }
     Ok(s)
 }
+
+/// Meetings and trainings held under a subtree in a period, with their confirmed
+/// attendance (for the monthly bulletin).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ToSchema)]
+pub struct UnitSummary {
+    /// Meetings (not trainings) closed with attendance confirmed.
+    pub meetings: i64,
+    /// Trainings closed with attendance confirmed.
+    pub trainings: i64,
+    /// The counts over everyone invited to them.
+    pub people: Summary,
+}
+
+fn add(s: &mut Summary, kind: &str, att: Option<&str>, n: i64) {
+    let (inv, yes, exc) = if kind == "training" {
+        (
+            &mut s.trainings_invited,
+            &mut s.trainings_attended,
+            &mut s.trainings_excused,
+        )
+    } else {
+        (
+            &mut s.meetings_invited,
+            &mut s.meetings_attended,
+            &mut s.meetings_excused,
+        )
+    };
+    *inv += n;
+    match att {
+        Some("present") => *yes += n,
+        Some("excused") => *exc += n,
+        _ => {}
+    }
+}
+
+/// The meetings under `unit_path` (a path prefix) that started in `[from_ms, to_ms)` and
+/// were closed with attendance confirmed.
+pub async fn under(
+    db: &Db,
+    city_id: i64,
+    unit_path: &str,
+    from_ms: i64,
+    to_ms: i64,
+) -> Result<UnitSummary> {
+    let like = format!("{unit_path}%");
+    let mut u = UnitSummary::default();
+    for r in sqlx::query(
+        "SELECT kind, COUNT(*) FROM duty_meeting WHERE city_id = $1 AND unit_path LIKE $2 \
+         AND state = 'closed' AND starts_at >= $3 AND starts_at < $4 GROUP BY kind",
+    )
+    .bind(city_id)
+    .bind(&like)
+    .bind(from_ms)
+    .bind(to_ms)
+    .fetch_all(db.reader())
+    .await?
+    {
+        let kind: String = r.try_get(0)?;
+        let n: i64 = r.try_get(1)?;
+        if kind == "training" {
+            u.trainings += n;
+        } else {
+            u.meetings += n;
+        }
+    }
+    for r in sqlx::query(
+        "SELECT m.kind, i.attendance, COUNT(*) FROM duty_invitee i JOIN duty_meeting m \
+         ON m.city_id = i.city_id AND m.id = i.meeting_id \
+         WHERE m.city_id = $1 AND m.unit_path LIKE $2 AND m.state = 'closed' \
+         AND m.starts_at >= $3 AND m.starts_at < $4 GROUP BY m.kind, i.attendance",
+    )
+    .bind(city_id)
+    .bind(&like)
+    .bind(from_ms)
+    .bind(to_ms)
+    .fetch_all(db.reader())
+    .await?
+    {
+        let kind: String = r.try_get(0)?;
+        let att: Option<String> = r.try_get(1)?;
+        add(&mut u.people, &kind, att.as_deref(), r.try_get(2)?);
+    }
+    Ok(u)
+}
+
+/// [`summary`] for many people at once; people never invited are absent from the map.
+pub async fn of_people(
+    db: &Db,
+    city_id: i64,
+    person_ids: &[i64],
+    from_ms: i64,
+    to_ms: i64,
+) -> Result<std::collections::HashMap<i64, Summary>> {
+    let mut out: std::collections::HashMap<i64, Summary> = std::collections::HashMap::new();
+    for chunk in person_ids.chunks(500) {
+        let marks: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 4)).collect();
+        let sql = format!(
+            "SELECT i.person_id, m.kind, i.attendance, COUNT(*) FROM duty_invitee i \
+             JOIN duty_meeting m ON m.city_id = i.city_id AND m.id = i.meeting_id \
+             WHERE i.city_id = $1 AND m.state = 'closed' AND m.starts_at >= $2 \
+             AND m.starts_at < $3 AND i.person_id IN ({}) \
+             GROUP BY i.person_id, m.kind, i.attendance",
+            marks.join(", ")
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(city_id)
+            .bind(from_ms)
+            .bind(to_ms);
+        for id in chunk {
+            q = q.bind(*id);
+        }
+        for r in q.fetch_all(db.reader()).await? {
+            let id: i64 = r.try_get(0)?;
+            let kind: String = r.try_get(1)?;
+            let att: Option<String> = r.try_get(2)?;
+            add(
+                out.entry(id).or_default(),
+                &kind,
+                att.as_deref(),
+                r.try_get(3)?,
+            );
+        }
+    }
+    Ok(out)
+}

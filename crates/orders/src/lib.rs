@@ -15,3 +15,4 @@ pub use model::{CATEGORIES, State, Step};
 pub use service::{Dispatch, Finish, NewOrder, Rating, Reason};
 pub use store::{Event, Order};
 pub use view::{Board, OrderQuery, OrderView, Override, RecommendQuery};
+pub mod totals;

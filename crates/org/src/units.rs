@@ -944,6 +944,27 @@ pub async fn city_by_code(db: &Db, code: Option<&str>) -> Result<Option<City>> {
     }))
 }
 
+/// Every city of the deployment, by id (for jobs that run per city, such as the
+/// quarterly employer feedback).
+pub async fn cities(db: &Db) -> Result<Vec<City>> {
+    let rows = sqlx::query(
+        "SELECT c.id, c.name, c.code, u.id FROM city c JOIN org_unit u \
+         ON u.city_id = c.id AND u.parent_id IS NULL ORDER BY c.id",
+    )
+    .fetch_all(db.reader())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(City {
+                id: r.try_get(0)?,
+                name: r.try_get(1)?,
+                code: r.try_get(2)?,
+                root_unit_id: r.try_get(3)?,
+            })
+        })
+        .collect()
+}
+
 /// How many cities the deployment holds (capped at 2: enough to tell none, one, several).
 pub async fn city_count(db: &Db) -> Result<i64> {
     let rows = sqlx::query("SELECT id FROM city ORDER BY id LIMIT 2")

@@ -371,7 +371,8 @@ pub async fn dashboard(db: &Db, access: &Access, q: &DashboardQuery) -> Result<D
         figs[s].people_with_tasks = people.len() as i64;
         figs[s].over_cap = people.values().filter(|&&n| n > cap).count() as i64;
     }
-    let (grades, grades_ready) = assessed::distribution(db, city, &unit.path, &month.code).await?;
+    let (grades, grades_ready) =
+        assessed::distribution_ready(db, city, &unit.path, &month.code).await?;
     let parent_id = match unit.parent_id {
         Some(p) => org::units::fetch_any(db, city, p)
             .await?

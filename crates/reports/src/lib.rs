@@ -4,9 +4,12 @@
 //! drawn on the server as SVG, and the load and fairness view (the anti-加码 report); each
 //! exports to XLSX and PDF.
 
-// Dashboards per level, their SVG charts, and the load and fairness view (branch
-// dashboards).
+pub mod annual;
 pub mod assessed;
+pub mod bulletin;
 pub mod chart;
 pub mod dashboard;
+pub mod export;
 pub mod fairness;
+pub mod feedback;
+pub mod period;

@@ -61,7 +61,7 @@ pub async fn run_due_at(db: &Db, now: i64) -> anyhow::Result<()> {
     assessments(db).await
 }
 
-/// The assessment runs due: at the start of a month the month before (月通报), of a
+/// The assessment runs due (and, after a quarter's, the employers' feedback): at the start of a month the month before (月通报), of a
 /// quarter the quarter before (季考核), of a year the year before (年总评) — each once,
 /// caught up at start when missed. The run before the last is closed then: a period is
 /// open for one more period for late records and contests, and never recomputed after.
@@ -72,6 +72,16 @@ async fn assessments(db: &Db) -> anyhow::Result<()> {
         let last = Period::of_kind(kind, today).previous();
         let period = last.to_string();
         once(db, "assess", &period, assessment::run::run_all(db, &period)).await?;
+        if kind == PeriodKind::Quarter {
+            // 双报到反馈: each employer's feedback of the quarter, from the records.
+            once(
+                db,
+                "employer_feedback",
+                &period,
+                reports::feedback::issue_quarter(db, &period),
+            )
+            .await?;
+        }
         let before = last.previous().to_string();
         once(db, "assess_close", &before, close_all(db, before.clone())).await?;
     }

@@ -34,5 +34,6 @@ mod patrols;
 mod people;
 mod quality;
 mod registries;
+mod reports_docs;
 mod schema;
 mod units;

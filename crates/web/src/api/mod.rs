@@ -17,12 +17,14 @@ pub mod bench;
 pub mod cases;
 pub mod civic;
 pub mod duty;
+// reports (issue 7)
 pub mod inbox;
 pub mod orders;
 pub mod org;
 pub mod patrols;
 pub mod people;
 pub mod registries;
+pub mod reports;
 
 // Reports: dashboards and the fairness view (branch dashboards).
 pub mod dashboards;
@@ -53,7 +55,7 @@ pub type ApiResult<T> = Result<T, crate::error::ApiError>;
         (name = "duty", description = "值班、请假调班、会议培训"),
         (name = "civic", description = "民主议事、民意箱、民意测验、平台意见"),
         (name = "assessment", description = "考评：方案与版本、按期运行、结果与依据、申诉、评优与罚款"),
-        (name = "reports", description = "报表：各级工作看板与图表、任务负担与公平性")
+        (name = "reports", description = "报表：各级工作看板与图表、任务负担与公平性、月通报、双报到反馈、述职报告（均由工作记录生成，可导出 Excel 和 PDF）")
     )
 )]
 struct ApiDoc;
@@ -262,6 +264,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(assessment::fines))
         .routes(routes!(dashboards::dashboard))
         .routes(routes!(dashboards::chart))
-        .routes(routes!(dashboards::fairness));
+        .routes(routes!(dashboards::fairness))
+        .routes(routes!(reports::bulletin))
+        .routes(routes!(reports::employer))
+        .routes(routes!(reports::annual, reports::save_annual))
+        .routes(routes!(reports::submit_annual));
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1)
 }

@@ -98,6 +98,7 @@ struct Home {
     mine: Vec<Line>,
     queue: Vec<Line>,
     units: Vec<(i64, String)>,
+    employers: Vec<i64>,
     last_month: String,
 }
 
@@ -164,6 +165,7 @@ pub async fn home(State(s): State<AppState>, u: PageUser, Query(q): Query<Toast>
         mine,
         queue,
         units,
+        employers: a.employer_ids(),
         last_month: Period::month_of(today).previous().to_string(),
     }))
 }

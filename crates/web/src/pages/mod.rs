@@ -28,6 +28,8 @@ pub mod patrols;
 pub mod people;
 pub mod registries;
 pub mod words;
+// reports (issue 7: bulletin, employer feedback, 述职)
+pub mod reports;
 
 // Reports: dashboards and the fairness view (branch dashboards).
 pub mod dashboards;
@@ -252,6 +254,21 @@ pub fn router() -> Router<AppState> {
         .route("/assess/results/{id}", get(assess::result))
         .route("/assess/results/{id}/contest", post(assess::contest))
         .route("/assess/results/{id}/answer", post(assess::answer))
+        // reports (issue 7) — begin
+        .route("/reports/bulletin", get(reports::bulletin))
+        .route("/reports/bulletin.xlsx", get(reports::bulletin_xlsx))
+        .route("/reports/bulletin.pdf", get(reports::bulletin_pdf))
+        .route("/reports/employer", get(reports::employer))
+        .route("/reports/employer.xlsx", get(reports::employer_xlsx))
+        .route("/reports/employer.pdf", get(reports::employer_pdf))
+        .route(
+            "/me/annual-report",
+            get(reports::annual).post(reports::save_annual),
+        )
+        .route("/me/annual-report/submit", post(reports::submit_annual))
+        .route("/me/annual-report.xlsx", get(reports::annual_xlsx))
+        .route("/me/annual-report.pdf", get(reports::annual_pdf))
+        // reports (issue 7) — end
         .route("/duty", get(duty::home))
         .route("/duty/shifts/{id}/leave", post(duty::request_leave))
         .route("/duty/shifts/{id}/swap", post(duty::propose_swap))
@@ -401,7 +418,7 @@ impl Frame {
         nav.push(("/civic", "议事与民意", "civic"));
         // Reports: dashboards for those over a node, the fairness view for employer admins
         // (branch dashboards).
-        if reports::dashboard::home_unit(access).is_some() {
+        if ::reports::dashboard::home_unit(access).is_some() {
             nav.push(("/reports/dashboard", "工作看板", "reports"));
         } else if access.has(Role::EmployerAdmin) {
             nav.push(("/reports/fairness", "任务负担", "reports"));
