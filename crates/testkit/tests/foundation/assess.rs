@@ -161,6 +161,16 @@ async fn the_seeds_schemes_over_a_month_of_work(app: TestApp) {
     let unstated = found(&app, "inspection", None).await;
     let media = found(&app, "media", None).await;
 
+    // The commendation threshold, low enough for one training's points.
+    let platform = app.api("platform").await;
+    let t = platform
+        .post(
+            "/ledger/settings",
+            json!({"key": "honour_points_e2", "value": 10, "effective_from": "2026-01-01"}),
+        )
+        .await;
+    assert!(t.status.is_success(), "{:?}", t.body);
+
     let first = run(&admin, &period).await;
     assert_eq!(first["runs"], 3, "{first:?}");
     let rs = results(&cadre, fx.community_a, &period).await;
@@ -269,6 +279,26 @@ async fn the_seeds_schemes_over_a_month_of_work(app: TestApp) {
         aw.body
     );
     let _ = gl;
+    // Person A's training points reach the threshold: on the commendation list and, as
+    // sent-down personnel never graded 不合格, a 最美下沉干部 candidate; no 社区服务之星
+    // without resident-confirmed service. Person A2 earned no points.
+    let mut kinds: Vec<&str> = aw
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["person_id"] == fx.person_a)
+        .map(|x| x["kind"].as_str().unwrap())
+        .collect();
+    kinds.sort_unstable();
+    assert_eq!(kinds, ["commendation", "model_cadre"], "{:?}", aw.body);
+    assert!(
+        !aw.body
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["person_id"] == fx.person_a2)
+    );
 
     // Idempotent: the same records give the same results.
     let again = run(&admin, &period).await;
