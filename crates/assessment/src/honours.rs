@@ -97,18 +97,7 @@ pub(crate) async fn derive(
     // Fines.
     for f in &rules.fines {
         for c in missed {
-            let persons: HashSet<i64> = c
-                .chain
-                .iter()
-                .filter(|(l, _)| f.matches.chain_levels.contains(l))
-                .map(|(_, p)| *p)
-                .collect();
-            let level_ok = f.matches.level.is_none()
-                || f.matches.level.as_deref()
-                    == Some(c.inspection_level.as_deref().unwrap_or("district"));
-            if c.source.as_str() != f.matches.source || !level_ok {
-                continue;
-            }
+            let persons: HashSet<i64> = crate::run::caught(&f.matches, c).collect();
             for person in persons {
                 let Some(x) = in_scheme.get(&person) else {
                     continue;

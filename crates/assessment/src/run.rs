@@ -110,8 +110,11 @@ async fn inputs(db: &Db, city_id: i64, p: &Period) -> Result<Inputs> {
     })
 }
 
-/// Whether a missed case is caught by a rule, and for whom.
-fn caught<'a>(m: &CaseMatch, c: &'a cases::figures::MissedCase) -> impl Iterator<Item = i64> + 'a {
+/// Whether a missed case is caught by a rule, and for whom (deductions and fines alike).
+pub(crate) fn caught<'a>(
+    m: &CaseMatch,
+    c: &'a cases::figures::MissedCase,
+) -> impl Iterator<Item = i64> + 'a {
     let level_ok = match (&m.level, c.source) {
         (None, _) => true,
         // An inspection whose level was not stated counts as the lowest, district level.
