@@ -136,8 +136,7 @@ pub async fn bulletin_xlsx(
     let doc = reports::bulletin::generate(&s.db, &u.access, &p.query()?)
         .await?
         .document();
-    let bytes = reports::export::xlsx::write(&doc, Sheets::One)?;
-    Ok(crate::api::admin::xlsx(bytes, &filename(&doc)))
+    xlsx_download(&doc, Sheets::One, &filename(&doc))
 }
 
 /// GET /reports/bulletin.pdf
@@ -149,15 +148,22 @@ pub async fn bulletin_pdf(
     let doc = reports::bulletin::generate(&s.db, &u.access, &p.query()?)
         .await?
         .document();
-    let bytes = pdf_bytes(doc.clone()).await?;
-    Ok(crate::api::reports::pdf(bytes, &filename(&doc)))
+    let name = filename(&doc);
+    pdf_download(doc, &name).await
 }
 
-/// Typeset off the async threads.
-async fn pdf_bytes(doc: Document) -> Result<Vec<u8>, Error> {
-    tokio::task::spawn_blocking(move || reports::export::pdf::write(&doc))
+/// The document as an XLSX download named `name`.
+fn xlsx_download(doc: &Document, sheets: Sheets, name: &str) -> PageResult {
+    let bytes = reports::export::xlsx::write(doc, sheets)?;
+    Ok(crate::api::admin::xlsx(bytes, name))
+}
+
+/// The document as a PDF download named `name`, typeset off the async threads.
+async fn pdf_download(doc: Document, name: &str) -> PageResult {
+    let bytes = tokio::task::spawn_blocking(move || reports::export::pdf::write(&doc))
         .await
-        .map_err(|e| Error::Internal(e.to_string()))?
+        .map_err(|e| Error::Internal(e.to_string()))??;
+    Ok(crate::api::reports::pdf(bytes, name))
 }
 
 /// The employer and quarter of a feedback, as typed.
@@ -238,8 +244,7 @@ pub async fn employer_xlsx(
     let doc = reports::feedback::get(&s.db, &u.access, &p.query()?)
         .await?
         .document();
-    let bytes = reports::export::xlsx::write(&doc, Sheets::PerSection)?;
-    Ok(crate::api::admin::xlsx(bytes, &filename(&doc)))
+    xlsx_download(&doc, Sheets::PerSection, &filename(&doc))
 }
 
 /// GET /reports/employer.pdf
@@ -251,8 +256,8 @@ pub async fn employer_pdf(
     let doc = reports::feedback::get(&s.db, &u.access, &p.query()?)
         .await?
         .document();
-    let bytes = pdf_bytes(doc.clone()).await?;
-    Ok(crate::api::reports::pdf(bytes, &filename(&doc)))
+    let name = filename(&doc);
+    pdf_download(doc, &name).await
 }
 
 /// One section of the 述职 page.
@@ -422,11 +427,7 @@ pub async fn annual_xlsx(
 ) -> PageResult {
     let r = reports::annual::get(&s.db, &u.access, &p.query()?).await?;
     let doc = r.document();
-    let bytes = reports::export::xlsx::write(&doc, Sheets::One)?;
-    Ok(crate::api::admin::xlsx(
-        bytes,
-        &format!("{}{}", r.name, doc.title),
-    ))
+    xlsx_download(&doc, Sheets::One, &format!("{}{}", r.name, doc.title))
 }
 
 /// GET /me/annual-report.pdf
@@ -438,6 +439,5 @@ pub async fn annual_pdf(
     let r = reports::annual::get(&s.db, &u.access, &p.query()?).await?;
     let doc = r.document();
     let name = format!("{}{}", r.name, doc.title);
-    let bytes = pdf_bytes(doc).await?;
-    Ok(crate::api::reports::pdf(bytes, &name))
+    pdf_download(doc, &name).await
 }
